@@ -1,0 +1,209 @@
+"""Bytes in, pages out: open a PDF (text layer or image pages) or an image file.
+
+Every way a file can be unreadable ends here as a DocumentOpenError with a
+stable code, so the rest of the pipeline only sees documents it can read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from extractor.config import Settings
+from extractor.errors import DocumentOpenError, ErrorCode
+from extractor.models import DocumentKind, Page
+
+PDF_MAGIC = b"%PDF-"
+IMAGE_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"\xff\xd8\xff": "jpeg",
+    b"II*\x00": "tiff",
+    b"MM\x00*": "tiff",
+}
+MIN_TEXT_CHARS = 20  # a PDF page with fewer text-layer chars is treated as an image
+
+
+@dataclass
+class Document:
+    path: Path
+    sha256: str
+    format: str  # "pdf" | "png" | "jpeg" | "tiff"
+    pages: list[Page]
+    pdf: Any = None  # pdfplumber.PDF for PDFs
+    images: list[Any] = field(default_factory=list)  # PIL images for image files
+
+    @property
+    def kind(self) -> DocumentKind:
+        kinds = {p.kind for p in self.pages}
+        if kinds == {"text"}:
+            return "born_digital"
+        if kinds == {"image"}:
+            return "scanned"
+        return "mixed" if kinds else "born_digital"
+
+    def close(self) -> None:
+        if self.pdf is not None:
+            self.pdf.close()
+        for im in self.images:
+            im.close()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sniff_format(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as e:
+        raise DocumentOpenError(f"{path}: no such file", code=ErrorCode.FILE_NOT_FOUND) from e
+    if size == 0:
+        raise DocumentOpenError(f"{path.name}: the file is empty", code=ErrorCode.EMPTY_FILE)
+    with path.open("rb") as f:
+        head = f.read(1024)
+    if PDF_MAGIC in head:
+        return "pdf"
+    for magic, fmt in IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            return fmt
+    raise DocumentOpenError(
+        f"{path.name}: not a PDF, TIFF, PNG or JPEG file", code=ErrorCode.NOT_A_DOCUMENT
+    )
+
+
+def open_document(path: Path, settings: Settings) -> Document:
+    path = Path(path)
+    fmt = sniff_format(path)
+    if path.stat().st_size > settings.max_file_mb * 1024 * 1024:
+        raise DocumentOpenError(
+            f"{path.name}: larger than {settings.max_file_mb} MB", code=ErrorCode.NOT_A_DOCUMENT
+        )
+    digest = sha256_file(path)
+    if fmt == "pdf":
+        return _open_pdf(path, digest, settings)
+    return _open_image(path, digest, fmt, settings)
+
+
+def _open_pdf(path: Path, digest: str, settings: Settings) -> Document:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pdf = pdfplumber.open(path)
+            n = len(pdf.pages)
+    except PDFPasswordIncorrect as e:
+        raise DocumentOpenError(
+            f"{path.name}: the PDF is encrypted", code=ErrorCode.ENCRYPTED_PDF
+        ) from e
+    except (PDFSyntaxError, Exception) as e:
+        if "password" in str(e).lower() or type(e).__name__.startswith("PDFEncrypt"):
+            raise DocumentOpenError(
+                f"{path.name}: the PDF is encrypted", code=ErrorCode.ENCRYPTED_PDF
+            ) from e
+        raise DocumentOpenError(
+            f"{path.name}: the PDF cannot be parsed ({type(e).__name__}: {e})",
+            code=ErrorCode.CORRUPT_PDF,
+        ) from e
+    if n == 0:
+        pdf.close()
+        raise DocumentOpenError(f"{path.name}: the PDF has no pages", code=ErrorCode.CORRUPT_PDF)
+    if n > settings.max_pages:
+        pdf.close()
+        raise DocumentOpenError(
+            f"{path.name}: {n} pages, more than the limit of {settings.max_pages}"
+            " (EXTRACTOR_MAX_PAGES)",
+            code=ErrorCode.TOO_MANY_PAGES,
+        )
+    pages = []
+    for i, p in enumerate(pdf.pages, start=1):
+        kind = "text" if _has_text_layer(p) else "image"
+        pages.append(Page(i, float(p.width), float(p.height), kind))  # type: ignore[arg-type]
+    return Document(path, digest, "pdf", pages, pdf=pdf)
+
+
+def _has_text_layer(pdf_page: Any) -> bool:
+    try:
+        chars = pdf_page.chars
+    except Exception:
+        return False
+    return sum(1 for c in chars if c["text"].strip()) >= MIN_TEXT_CHARS
+
+
+def _open_image(path: Path, digest: str, fmt: str, settings: Settings) -> Document:
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
+    try:
+        im = Image.open(path)
+        frames = getattr(im, "n_frames", 1)
+    except Image.DecompressionBombError as e:
+        raise DocumentOpenError(f"{path.name}: {e}", code=ErrorCode.IMAGE_TOO_LARGE) from e
+    except Exception as e:
+        raise DocumentOpenError(
+            f"{path.name}: the image cannot be read ({e})", code=ErrorCode.NOT_A_DOCUMENT
+        ) from e
+    if frames > settings.max_pages:
+        raise DocumentOpenError(
+            f"{path.name}: {frames} pages, more than {settings.max_pages}",
+            code=ErrorCode.TOO_MANY_PAGES,
+        )
+    pages = []
+    for i in range(frames):
+        im.seek(i)
+        w, h = im.size
+        if w * h > settings.max_image_pixels:
+            raise DocumentOpenError(
+                f"{path.name}: page {i + 1} is {w}x{h} pixels, over the limit",
+                code=ErrorCode.IMAGE_TOO_LARGE,
+            )
+        dpi = _image_dpi(im)
+        pages.append(Page(i + 1, w * 72.0 / dpi, h * 72.0 / dpi, "image"))
+    return Document(path, digest, fmt, pages, images=[im])
+
+
+def _image_dpi(im: Any) -> float:
+    dpi = im.info.get("dpi")
+    if dpi and dpi[0] and float(dpi[0]) > 30:
+        return float(dpi[0])
+    return 300.0
+
+
+def page_image(doc: Document, number: int, dpi: int) -> tuple[np.ndarray, float]:
+    """The page as an RGB array and its scale in pixels per PDF point."""
+    if doc.format == "pdf":
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(doc.path))
+        try:
+            bitmap = pdf[number - 1].render(scale=dpi / 72.0)
+            arr = np.asarray(bitmap.to_pil().convert("RGB"))
+        finally:
+            pdf.close()
+        return arr, dpi / 72.0
+    im = doc.images[0]
+    im.seek(number - 1)
+    src_dpi = _image_dpi(im)
+    return np.asarray(im.convert("RGB")), src_dpi / 72.0
+
+
+@contextmanager
+def opened(path: Path, settings: Settings) -> Iterator[Document]:
+    doc = open_document(path, settings)
+    try:
+        yield doc
+    finally:
+        doc.close()

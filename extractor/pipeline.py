@@ -1,0 +1,98 @@
+"""The pipeline, top to bottom.
+
+    open_document  -> pages (text layer or image)
+    read_page      -> tables of cells with text (PDF rulings + chars, or OpenCV + OCR)
+    split_forms    -> form instances (a form starts at its first table; continuations join it)
+    map_form       -> a record of typed fields on the matching layout
+    validate       -> the layout's cross-field rules as flags
+
+read_page and assemble are separate so that a batch service can fan pages
+out to workers and assemble the records from their PageReadings.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from extractor import ingest
+from extractor.config import Settings, load_settings
+from extractor.errors import ErrorCode, ExtractError
+from extractor.grid.pdf_rulings import read_text_page
+from extractor.layout.mapping import map_form
+from extractor.layout.rules import validate
+from extractor.layout.spec import LayoutSpec, load_layouts
+from extractor.models import DocumentError, DocumentResult, PageReading, Record, Source
+from extractor.split import split_forms
+
+
+def extract_document(
+    path: Path, settings: Settings | None = None, layouts: list[LayoutSpec] | None = None
+) -> DocumentResult:
+    settings = settings or load_settings()
+    layouts = layouts if layouts is not None else load_layouts(settings.layouts_dir)
+    path = Path(path)
+    try:
+        doc = ingest.open_document(path, settings)
+    except ExtractError as e:
+        source = Source(str(path), _sha_or_empty(path), 0, "born_digital")
+        return DocumentResult(source, errors=(DocumentError(e.code.value, e.message),))
+    try:
+        timings: dict[str, float] = {}
+        readings, errors = [], []
+        t0 = time.perf_counter()
+        for page in doc.pages:
+            try:
+                readings.append(read_page(doc, page.number, settings))
+            except ExtractError as e:
+                errors.append(DocumentError(e.code.value, e.message, page.number))
+        timings["read"] = time.perf_counter() - t0
+        source = Source(str(path), doc.sha256, len(doc.pages), doc.kind)
+    finally:
+        doc.close()
+    t0 = time.perf_counter()
+    result = assemble(source, readings, layouts, errors, settings)
+    timings["assemble"] = time.perf_counter() - t0
+    return DocumentResult(result.source, result.records, result.errors, timings)
+
+
+def read_page(doc: ingest.Document, number: int, settings: Settings) -> PageReading:
+    page = doc.pages[number - 1]
+    if page.kind == "text":
+        return read_text_page(doc.pdf.pages[number - 1], page)
+    from extractor.scan import read_image_page  # the scan path loads OpenCV and OCR engines
+
+    image, scale = ingest.page_image(doc, number, settings.render_dpi)
+    return read_image_page(image, scale, page, settings)
+
+
+def assemble(
+    source: Source,
+    readings: list[PageReading],
+    layouts: list[LayoutSpec],
+    errors: list[DocumentError] | None = None,
+    settings: Settings | None = None,
+) -> DocumentResult:
+    settings = settings or load_settings()
+    errors = list(errors or [])
+    forms, split_errors = split_forms(readings, layouts)
+    errors.extend(split_errors)
+    records: list[Record] = []
+    for form in forms:
+        mapped = map_form(form, layouts, settings.min_layout_score)
+        if isinstance(mapped, DocumentError):
+            errors.append(mapped)
+            continue
+        spec, record = mapped
+        records.append(validate(record, spec))
+    if not records and not any(e.code == ErrorCode.NO_FORM_FOUND.value for e in errors):
+        errors.insert(0, DocumentError(ErrorCode.NO_FORM_FOUND.value, "no form found in the document"))
+    errors.sort(key=lambda e: (e.page or 0))
+    return DocumentResult(source, tuple(records), tuple(errors))
+
+
+def _sha_or_empty(path: Path) -> str:
+    try:
+        return ingest.sha256_file(path)
+    except OSError:
+        return ""
