@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class ErrorCode(str, Enum):
+class ErrorCode(StrEnum):
     # the document cannot be opened at all (permanent)
     EMPTY_FILE = "empty_file"
     NOT_A_DOCUMENT = "not_a_document"

@@ -7,7 +7,6 @@ stable code, so the rest of the pipeline only sees documents it can read.
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import numpy as np
 
 from extractor.config import Settings
 from extractor.errors import DocumentOpenError, ErrorCode
-from extractor.models import DocumentKind, Page
+from extractor.models import DocumentKind, Page, PageKind
 
 PDF_MAGIC = b"%PDF-"
 IMAGE_MAGIC = {
@@ -36,7 +35,7 @@ class Document:
     sha256: str
     format: str  # "pdf" | "png" | "jpeg" | "tiff"
     pages: list[Page]
-    pdf: Any = None  # pdfplumber.PDF for PDFs
+    pdf: Any = None  # pypdfium2.PdfDocument for PDFs
     images: list[Any] = field(default_factory=list)  # PIL images for image files
 
     @property
@@ -96,28 +95,21 @@ def open_document(path: Path, settings: Settings) -> Document:
 
 
 def _open_pdf(path: Path, digest: str, settings: Settings) -> Document:
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
+    import pypdfium2 as pdfium
+
+    from extractor.grid.pdfium_page import count_text_chars
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pdf = pdfplumber.open(path)
-            n = len(pdf.pages)
-    except PDFPasswordIncorrect as e:
-        raise DocumentOpenError(
-            f"{path.name}: the PDF is encrypted", code=ErrorCode.ENCRYPTED_PDF
-        ) from e
-    except (PDFSyntaxError, Exception) as e:
-        if "password" in str(e).lower() or type(e).__name__.startswith("PDFEncrypt"):
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
             raise DocumentOpenError(
-                f"{path.name}: the PDF is encrypted", code=ErrorCode.ENCRYPTED_PDF
+                f"{path.name}: the PDF is encrypted with a password", code=ErrorCode.ENCRYPTED_PDF
             ) from e
         raise DocumentOpenError(
-            f"{path.name}: the PDF cannot be parsed ({type(e).__name__}: {e})",
-            code=ErrorCode.CORRUPT_PDF,
+            f"{path.name}: the PDF cannot be parsed ({e})", code=ErrorCode.CORRUPT_PDF
         ) from e
+    n = len(pdf)
     if n == 0:
         pdf.close()
         raise DocumentOpenError(f"{path.name}: the PDF has no pages", code=ErrorCode.CORRUPT_PDF)
@@ -129,18 +121,15 @@ def _open_pdf(path: Path, digest: str, settings: Settings) -> Document:
             code=ErrorCode.TOO_MANY_PAGES,
         )
     pages = []
-    for i, p in enumerate(pdf.pages, start=1):
-        kind = "text" if _has_text_layer(p) else "image"
-        pages.append(Page(i, float(p.width), float(p.height), kind))  # type: ignore[arg-type]
+    for i in range(n):
+        page = pdf[i]
+        try:
+            w, h = page.get_size()
+            kind: PageKind = "text" if count_text_chars(page) >= MIN_TEXT_CHARS else "image"
+        finally:
+            page.close()
+        pages.append(Page(i + 1, float(w), float(h), kind))
     return Document(path, digest, "pdf", pages, pdf=pdf)
-
-
-def _has_text_layer(pdf_page: Any) -> bool:
-    try:
-        chars = pdf_page.chars
-    except Exception:
-        return False
-    return sum(1 for c in chars if c["text"].strip()) >= MIN_TEXT_CHARS
 
 
 def _open_image(path: Path, digest: str, fmt: str, settings: Settings) -> Document:
@@ -185,14 +174,12 @@ def _image_dpi(im: Any) -> float:
 def page_image(doc: Document, number: int, dpi: int) -> tuple[np.ndarray, float]:
     """The page as an RGB array and its scale in pixels per PDF point."""
     if doc.format == "pdf":
-        import pypdfium2 as pdfium
-
-        pdf = pdfium.PdfDocument(str(doc.path))
+        page = doc.pdf[number - 1]
         try:
-            bitmap = pdf[number - 1].render(scale=dpi / 72.0)
+            bitmap = page.render(scale=dpi / 72.0)
             arr = np.asarray(bitmap.to_pil().convert("RGB"))
         finally:
-            pdf.close()
+            page.close()
         return arr, dpi / 72.0
     im = doc.images[0]
     im.seek(number - 1)

@@ -1,0 +1,132 @@
+"""DocumentResult -> the JSON of ../shared/record-format.md; batches -> CSV / XLSX.
+
+The tabular writers take record-format dicts (not model objects), so the
+CLI, the service's export and tests all go through the same JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from extractor.models import DocumentResult, Field, Record
+
+FORMATS = {"json", "csv", "xlsx"}
+
+
+def field_to_dict(f: Field) -> dict[str, Any]:
+    return {
+        "text": f.text,
+        "value": f.value,
+        "confidence": round(f.confidence, 3),
+        "flags": list(f.flags),
+        "page": f.page,
+        "bbox": [round(v, 1) for v in f.bbox] if f.bbox else None,
+    }
+
+
+def record_to_dict(r: Record) -> dict[str, Any]:
+    return {
+        "layout": r.layout,
+        "pages": list(r.pages),
+        "fields": {k: field_to_dict(v) for k, v in r.fields.items()},
+        "indicators": [{k: field_to_dict(v) for k, v in row.items()} for row in r.indicators],
+        "flags": list(r.flags),
+        "needs_review": r.needs_review,
+        # extensions of the format (new keys only)
+        "layout_score": r.layout_score,
+        "validations": [
+            {"rule": f.rule, "cells": list(f.cells), "message": f.message} for f in r.failures
+        ],
+    }
+
+
+def document_to_dict(result: DocumentResult) -> dict[str, Any]:
+    s = result.source
+    return {
+        "source": {"path": s.path, "sha256": s.sha256, "pages": s.pages, "kind": s.kind},
+        "records": [record_to_dict(r) for r in result.records],
+        "errors": [{"page": e.page, "code": e.code, "message": e.message} for e in result.errors],
+    }
+
+
+def write_json(document: dict[str, Any], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _record_key(doc: dict[str, Any], i: int) -> str:
+    return f"{Path(doc['source']['path']).name}#{i + 1}"
+
+
+def batch_tables(documents: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
+    """Three sheets: records (a row per form), indicators (a row per indicator row), flags."""
+    field_keys: list[str] = []
+    ind_keys: list[str] = []
+    for doc in documents:
+        for rec in doc["records"]:
+            field_keys += [k for k in rec["fields"] if k not in field_keys]
+            for row in rec["indicators"]:
+                ind_keys += [k for k in row if k not in ind_keys]
+    records = [["record", "source", "sha256", "layout", "pages", "needs_review", *field_keys]]
+    indicators = [["record", "row", *ind_keys]]
+    flags = [["record", "source", "page", "cell", "flag", "text", "confidence"]]
+    for doc in documents:
+        src = doc["source"]
+        for i, rec in enumerate(doc["records"]):
+            key = _record_key(doc, i)
+            f = rec["fields"]
+            pages = ",".join(str(p) for p in rec["pages"])
+            records.append(
+                [key, src["path"], src["sha256"], rec["layout"], pages, rec["needs_review"]]
+                + [f[k]["text"] if k in f else None for k in field_keys]
+            )
+            for n, row in enumerate(rec["indicators"], start=1):
+                indicators.append([key, n] + [row[k]["text"] if k in row else None for k in ind_keys])
+            for flag in rec["flags"]:
+                flags.append([key, src["path"], rec["pages"][0], "", flag, "", None])
+            for cell_key, cell in _cells(rec):
+                for flag in cell["flags"]:
+                    flags.append(
+                        [key, src["path"], cell["page"], cell_key, flag, cell["text"], cell["confidence"]]
+                    )
+        for err in doc["errors"]:
+            flags.append(["", src["path"], err["page"], "", f"error:{err['code']}", err["message"], None])
+    return {"records": records, "indicators": indicators, "flags": flags}
+
+
+def _cells(rec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = list(rec["fields"].items())
+    for i, row in enumerate(rec["indicators"]):
+        out += [(f"indicators[{i}].{k}", c) for k, c in row.items()]
+    return out
+
+
+def write_tables(documents: list[dict[str, Any]], out_dir: Path, formats: set[str]) -> list[Path]:
+    """batch.csv (+ batch.indicators.csv, batch.flags.csv) and/or batch.xlsx."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sheets = batch_tables(documents)
+    written = []
+    if "csv" in formats:
+        for name, rows in sheets.items():
+            path = out_dir / ("batch.csv" if name == "records" else f"batch.{name}.csv")
+            with path.open("w", newline="", encoding="utf-8-sig") as f:
+                csv.writer(f).writerows(rows)
+            written.append(path)
+    if "xlsx" in formats:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        for name, rows in sheets.items():
+            ws = wb.create_sheet(name)
+            for row in rows:
+                ws.append(row)
+        path = out_dir / "batch.xlsx"
+        wb.save(path)
+        written.append(path)
+    return written

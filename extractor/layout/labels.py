@@ -1,0 +1,79 @@
+"""Finding a form's printed labels among its cells, exactly or fuzzily.
+
+A label key forgives what differs between printings of the same label:
+whitespace and wrapping, full/half-width forms, punctuation such as colons,
+and a bracketed suffix such as （万元）, (50分) or (盖章).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from extractor.compare import normalize_text
+from extractor.models import Cell, FormInstance
+
+_BRACKETED = re.compile(r"[(\[【][^()\[\]【】]{0,12}[)\]】]")
+_PUNCT = re.compile(r"[:;,.、。·*※!?\"'\-_]")
+MIN_FUZZY = 0.75  # a cell that matches a label less well than this is not that label
+MAX_LABEL_CHARS = 40  # longer cells are values, never labels
+
+
+def label_key(text: str) -> str:
+    key = normalize_text(text)
+    key = _BRACKETED.sub("", key)
+    return _PUNCT.sub("", key)
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    score: float  # 1.0 exact; below for a fuzzy match
+    table: int  # index into FormInstance.tables
+    cell: Cell
+
+
+class LabelIndex:
+    """All short cells of one form, by label key, for repeated label look-ups."""
+
+    def __init__(self, form: FormInstance):
+        self.by_key: dict[str, list[tuple[int, Cell]]] = {}
+        for ti, table in enumerate(form.tables):
+            for cell in table.cells:
+                key = label_key(cell.text)
+                if key and len(key) <= MAX_LABEL_CHARS:
+                    self.by_key.setdefault(key, []).append((ti, cell))
+
+    def find(self, labels: tuple[str, ...]) -> list[LabelHit]:
+        """Cells printing one of the labels, best first (exact before fuzzy, then top first)."""
+        hits = []
+        for label in labels:
+            for ti, cell in self.by_key.get(label_key(label), []):
+                hits.append(LabelHit(1.0, ti, cell))
+        if not hits:
+            hits = self._fuzzy(labels)
+        return sorted(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1], h.cell.bbox[0]))
+
+    def _fuzzy(self, labels: tuple[str, ...]) -> list[LabelHit]:
+        hits = []
+        for label in labels:
+            want = label_key(label)
+            if len(want) < 2:
+                continue
+            for key, cells in self.by_key.items():
+                if abs(len(key) - len(want)) > max(2, len(want) // 2):
+                    continue
+                ratio = SequenceMatcher(None, want, key).ratio()
+                if ratio >= MIN_FUZZY:
+                    hits.extend(LabelHit(ratio * 0.95, ti, c) for ti, c in cells)
+        return hits
+
+    def score(self, label_sets: tuple[tuple[str, ...], ...]) -> float:
+        """How well a layout's labels are present: mean of each label's best match."""
+        if not label_sets:
+            return 0.0
+        total = 0.0
+        for labels in label_sets:
+            hits = self.find(labels)
+            total += hits[0].score if hits else 0.0
+        return total / len(label_sets)

@@ -1,0 +1,238 @@
+"""A form's cells -> a record of typed fields, on the layout that fits it best.
+
+Everything is found by label text and geometry, never by position in a
+list: a value is the cell right of (or below) its label; a matrix value is
+the cell on its row label's line under its column label; an indicator row
+is every cell in the key column between the header row and the end row.
+Across pages, a column keeps the x of its header (the page layout repeats).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractor.compare import normalize_text
+from extractor.errors import ErrorCode
+from extractor.grid.build import TableIndex
+from extractor.layout.labels import LabelHit, LabelIndex
+from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
+from extractor.layout.types import grade_vocabulary, parse_value
+from extractor.models import Cell, DocumentError, Field, FormInstance, Record
+
+NUDGE = 2.0  # points past a label's edge to land inside the neighbouring cell
+SURE = 0.9  # below this confidence a field is flagged low_confidence
+
+MISSING = Field("", None, 0.0, ("missing",))
+
+
+@dataclass(frozen=True)
+class Column:
+    spec: ColumnSpec
+    x: float  # the x of the header cell's middle
+    header: LabelHit
+
+
+@dataclass
+class FormView:
+    form: FormInstance
+    labels: LabelIndex
+    tables: list[TableIndex]
+
+    @classmethod
+    def of(cls, form: FormInstance) -> FormView:
+        return cls(form, LabelIndex(form), [TableIndex(t) for t in form.tables])
+
+    def cell_at(self, ti: int, x: float, y: float) -> tuple[int, Cell] | None:
+        """The cell at a point; past the bottom of a table, the top of the next one."""
+        cell = self.tables[ti].cell_at(x, y)
+        if cell is not None:
+            return ti, cell
+        if y > self.form.tables[ti].bbox[3] and ti + 1 < len(self.tables):
+            nxt = self.form.tables[ti + 1]
+            cell = self.tables[ti + 1].cell_at(x, nxt.bbox[1] + NUDGE)
+            if cell is not None:
+                return ti + 1, cell
+        return None
+
+
+def map_form(
+    form: FormInstance, layouts: list[LayoutSpec], min_score: float
+) -> tuple[LayoutSpec, Record] | DocumentError:
+    view = FormView.of(form)
+    ranked = sorted(
+        ((view.labels.score(spec.all_labels), spec) for spec in layouts),
+        key=lambda pair: -pair[0],
+    )
+    best_score, best = ranked[0]
+    if best_score < min_score:
+        others = ", ".join(f"{s.id} ({score:.2f})" for score, s in ranked[:2])
+        return DocumentError(
+            ErrorCode.LAYOUT_UNMATCHED.value,
+            f"the form on page {form.pages[0]} fits no layout well enough"
+            f" (best: {others}; need {min_score:.2f})",
+            form.pages[0],
+        )
+    return best, form_to_record(view, best, best_score)
+
+
+def form_to_record(view: FormView, spec: LayoutSpec, fit: float) -> Record:
+    fields: dict[str, Field] = {}
+    for f in spec.fields:
+        fields[f.key] = _labelled_field(view, f)
+    indicator_cols = _header_columns(view, spec.indicators.columns) if spec.indicators else []
+    for m in spec.matrices:
+        cols = (
+            [c for c in indicator_cols if c.spec.key in {mc.key for mc in m.columns}]
+            if m.columns_from
+            else _header_columns(view, m.columns)
+        )
+        fields.update(_matrix_fields(view, m, cols, spec))
+    indicators = _indicator_rows(view, spec, indicator_cols) if spec.indicators else ()
+    return Record(
+        layout=spec.id,
+        pages=view.form.pages,
+        fields={k: fields.get(k, MISSING) for k in spec.field_keys},
+        indicators=indicators,
+        layout_score=round(fit, 3),
+    )
+
+
+def to_field(cell: Cell, page: int, type_name: str, label_score: float = 1.0) -> Field:
+    value, type_flags = parse_value(type_name, cell.text)
+    confidence = round(cell.confidence * label_score, 3)
+    flags = cell.flags + type_flags
+    if confidence < SURE and not flags:
+        flags += ("low_confidence",)
+    return Field(cell.text, value, confidence, tuple(dict.fromkeys(flags)), page, cell.bbox)
+
+
+def _labelled_field(view: FormView, f: FieldSpec) -> Field:
+    if f.line_pattern is not None:
+        return _line_field(view, f)
+    hits = view.labels.find(f.labels)
+    if not hits:
+        return MISSING
+    hit = hits[0]
+    c = hit.cell
+    x, y = (c.bbox[2] + NUDGE, c.y_mid) if f.value == "right" else (c.x_mid, c.bbox[3] + NUDGE)
+    found = view.cell_at(hit.table, x, y)
+    if found is None:
+        return MISSING
+    ti, cell = found
+    return to_field(cell, view.form.tables[ti].page, f.type, hit.score)
+
+
+def _line_field(view: FormView, f: FieldSpec) -> Field:
+    pattern = re.compile(f.line_pattern or "")
+    for line in view.form.lines_above:
+        if pattern.search(normalize_text(line.text)):
+            cell = Cell(line.bbox, 0, 0, text=line.text, confidence=line.confidence)
+            return to_field(cell, view.form.pages[0], f.type)
+    return MISSING
+
+
+def _header_columns(view: FormView, specs: tuple[ColumnSpec, ...]) -> list[Column]:
+    """The header row that holds the most of these column labels, and each column's x."""
+    bands: dict[tuple[int, int], dict[str, LabelHit]] = {}
+    for spec in specs:
+        for hit in view.labels.find(spec.labels):
+            band = bands.setdefault((hit.table, round(hit.cell.bbox[1] / 4)), {})
+            if spec.key not in band or band[spec.key].score < hit.score:
+                band[spec.key] = hit
+    if not bands:
+        return []
+    best = max(
+        bands.items(),
+        key=lambda kv: (len(kv[1]), sum(h.score for h in kv[1].values()), -kv[0][0], -kv[0][1]),
+    )[1]
+    return [Column(s, best[s.key].cell.x_mid, best[s.key]) for s in specs if s.key in best]
+
+
+def _below(hit: LabelHit, header: LabelHit) -> bool:
+    if hit.table != header.table:
+        return hit.table > header.table
+    return hit.cell.bbox[1] >= header.cell.bbox[3] - NUDGE
+
+
+def _matrix_fields(
+    view: FormView, m: MatrixSpec, cols: list[Column], spec: LayoutSpec
+) -> dict[str, Field]:
+    out: dict[str, Field] = {}
+    if not cols:
+        return out
+    header = cols[0].header
+    for row_key, labels in m.rows:
+        hits = [h for h in view.labels.find(labels) if _below(h, header)]
+        if not hits:
+            continue
+        row = min(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1]))
+        for col in cols:
+            found = view.cell_at(row.table, col.x, row.cell.y_mid)
+            if found is None or found[1] is row.cell:
+                continue
+            ti, cell = found
+            page = view.form.tables[ti].page
+            score = min(row.score, col.header.score)
+            out[m.field_key(row_key, col.spec.key)] = to_field(cell, page, col.spec.type, score)
+    return out
+
+
+def _indicator_rows(
+    view: FormView, spec: LayoutSpec, cols: list[Column]
+) -> tuple[dict[str, Field], ...]:
+    assert spec.indicators is not None
+    by_key = {c.spec.key: c for c in cols}
+    key_col = by_key.get(spec.indicators.key)
+    if key_col is None:
+        return ()
+    end_cells = {id(h.cell) for h in view.labels.find(spec.indicators.end) if h.score >= SURE}
+    rows: list[dict[str, Field]] = []
+    for ti, key_cell in _column_cells(view, key_col):
+        table = view.form.tables[ti]
+        if any(
+            id(c) in end_cells and c.bbox[1] - NUDGE <= key_cell.y_mid <= c.bbox[3] + NUDGE
+            for c in table.cells
+        ):
+            break
+        row: dict[str, Field] = {}
+        for c in spec.indicators.columns:
+            col = by_key.get(c.key)
+            cell = view.tables[ti].cell_at(col.x, key_cell.y_mid) if col else None
+            if cell is None or col is None:
+                row[c.key] = MISSING
+            elif rows and c.key in spec.indicators.inherit and _continues_merge(cell, ti, col):
+                row[c.key] = rows[-1][c.key]
+            else:
+                row[c.key] = to_field(cell, table.page, c.type, col.header.score)
+        rows.append(check_grade(row, spec.vocabularies))
+    return tuple(rows)
+
+
+def _continues_merge(cell: Cell, ti: int, col: Column) -> bool:
+    """A blank cell atop a continuation page is the rest of a merged cell split by the break."""
+    return ti > col.header.table and cell.row == 0 and not cell.text.strip()
+
+
+def _column_cells(view: FormView, col: Column) -> list[tuple[int, Cell]]:
+    """Cells under a header cell, down its table and on through the tables after it."""
+    out = []
+    for ti in range(col.header.table, len(view.form.tables)):
+        for cell in view.form.tables[ti].cells:
+            if not cell.bbox[0] <= col.x <= cell.bbox[2]:
+                continue
+            if ti == col.header.table and cell.bbox[1] < col.header.cell.bbox[3] - NUDGE:
+                continue
+            out.append((ti, cell))
+    return sorted(out, key=lambda tc: (tc[0], tc[1].bbox[1]))
+
+
+def check_grade(row: dict[str, Field], vocabularies: tuple[str, ...]) -> dict[str, Field]:
+    """An actual graded on the target's own scale (target 优良中低差 → actual 优) must be on it."""
+    target, actual = row.get("target"), row.get("actual")
+    if not target or not actual or not normalize_text(actual.text):
+        return row
+    vocab = grade_vocabulary(target.text, vocabularies)
+    if vocab and normalize_text(actual.text) not in set(vocab):
+        row = {**row, "actual": actual.with_flags("vocabulary")}
+    return row

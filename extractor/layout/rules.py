@@ -1,0 +1,82 @@
+"""A layout's cross-field rules, run over a record: failures become flags.
+
+A failed rule adds `validation:<id>` to the record and to every cell the
+rule read, and a RuleFailure naming those cells (emitted as `validations`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from extractor.layout.expr import Value, compile_check, evaluate
+from extractor.layout.spec import LayoutSpec, RuleSpec
+from extractor.models import Field, Record, RuleFailure
+
+_ROW_KEY = re.compile(r"^indicators\[(\d+)\]\.(.+)$")
+
+
+def _record_resolver(record: Record, row: int | None = None):  # type: ignore[no-untyped-def]
+    def resolve(name: str) -> tuple[Value, tuple[str, ...]]:
+        if row is not None and name in record.indicators[row]:
+            return record.indicators[row][name].value, (f"indicators[{row}].{name}",)
+        if name.startswith("indicators."):
+            col = name.split(".", 1)[1]
+            values = [r[col].value if col in r else None for r in record.indicators]
+            keys = tuple(f"indicators[{i}].{col}" for i in range(len(record.indicators)))
+            return values, keys
+        field = record.fields.get(name)
+        return (field.value if field else None), (name,)
+
+    return resolve
+
+
+def _known(spec: LayoutSpec) -> set[str]:
+    cols = {c.key for c in spec.indicators.columns} if spec.indicators else set()
+    return set(spec.field_keys) | cols | {f"indicators.{c}" for c in cols}
+
+
+def check_rule(rule: RuleSpec, record: Record, spec: LayoutSpec) -> list[RuleFailure]:
+    tree = compile_check(rule.check, _known(spec))
+    rows: list[int | None] = (
+        list(range(len(record.indicators))) if rule.each == "indicators" else [None]
+    )
+    failures = []
+    for row in rows:
+        ok, cells = evaluate(tree, _record_resolver(record, row))
+        if ok is False:
+            where = f" (indicator row {row + 1})" if row is not None else ""
+            message = (rule.message or rule.check) + where
+            failures.append(RuleFailure(rule.id, cells, message))
+    return failures
+
+
+def _flag_cells(record: Record, failures: list[RuleFailure]) -> Record:
+    fields = dict(record.fields)
+    rows = [dict(r) for r in record.indicators]
+    for failure in failures:
+        flag = f"validation:{failure.rule}"
+        for key in failure.cells:
+            m = _ROW_KEY.match(key)
+            if m:
+                i, col = int(m.group(1)), m.group(2)
+                if col in rows[i]:
+                    rows[i][col] = rows[i][col].with_flags(flag)
+            elif key in fields:
+                fields[key] = fields[key].with_flags(flag)
+    return replace(record, fields=fields, indicators=tuple(rows))
+
+
+def validate(record: Record, spec: LayoutSpec) -> Record:
+    failures = [f for rule in spec.rules for f in check_rule(rule, record, spec)]
+    flagged = _flag_cells(record, failures)
+    flags = tuple(dict.fromkeys(record.flags + tuple(f"validation:{f.rule}" for f in failures)))
+    return replace(flagged, flags=flags, failures=record.failures + tuple(failures))
+
+
+def field_of(record: Record, key: str) -> Field | None:
+    m = _ROW_KEY.match(key)
+    if m:
+        i = int(m.group(1))
+        return record.indicators[i].get(m.group(2)) if i < len(record.indicators) else None
+    return record.fields.get(key)

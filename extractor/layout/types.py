@@ -1,0 +1,109 @@
+"""Field types: text as printed -> (value, flags).
+
+A value that does not parse is kept as text, gets value None and the flag
+`validation:format`; a cell marking "not applicable" (— / 不适用 …) is None
+without a flag.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from extractor.compare import normalize_text
+
+FORMAT_FLAG = "validation:format"
+NOT_APPLICABLE = {"", "-", "--", "/", "\\", "无", "不适用", "N/A", "n/a", "×"}
+
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
+_COMPARATOR = r"(?:[≥≤><=]|>=|<=|不低于|不少于|不高于|不超过|大于等于|小于等于|大于|小于|达到)?"
+_MEASURE = re.compile(rf"^{_COMPARATOR}\s*({_NUMBER.pattern})\s*(.{{0,8}})$")
+_PERCENT = re.compile(rf"^({_NUMBER.pattern})\s*(%|％|百分比)?$")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_PHONE = re.compile(r"^[\d\s\-()（）+转、,，;；/]+$")
+
+Parsed = tuple[float | None, tuple[str, ...]]
+
+
+def _number(s: str) -> float:
+    return float(s.replace(",", ""))
+
+
+def _is_na(norm: str) -> bool:
+    return norm in NOT_APPLICABLE
+
+
+def parse_text(text: str) -> Parsed:
+    return None, ()
+
+
+def parse_amount(text: str) -> Parsed:
+    norm = normalize_text(text)
+    if _is_na(norm):
+        return None, ()
+    if _NUMBER.fullmatch(norm):
+        return _number(norm), ()
+    return None, (FORMAT_FLAG,)
+
+
+def parse_percent(text: str) -> Parsed:
+    norm = normalize_text(text)
+    if _is_na(norm):
+        return None, ()
+    m = _PERCENT.fullmatch(norm)
+    if m:
+        return _number(m.group(1)), ()
+    return None, (FORMAT_FLAG,)
+
+
+def parse_measure(text: str) -> Parsed:
+    """Targets and actuals: `50`, `90%`, `≥50个`, `≥100百分比`, `150万` give numbers; a
+    grade or a sentence gives None without a flag (it is not an error to be a word)."""
+    norm = normalize_text(text)
+    m = _MEASURE.fullmatch(norm)
+    if m and not re.search(r"\d", m.group(2) or ""):
+        return _number(m.group(1)), ()
+    return None, ()
+
+
+def parse_year(text: str) -> Parsed:
+    m = _YEAR.search(normalize_text(text))
+    if m:
+        return float(m.group(1)), ()
+    return (None, ()) if not text.strip() else (None, (FORMAT_FLAG,))
+
+
+def parse_phone(text: str) -> Parsed:
+    norm = normalize_text(text)
+    if _is_na(norm):
+        return None, ()
+    digits = sum(ch.isdigit() for ch in norm)
+    if _PHONE.fullmatch(norm) and 7 <= digits <= 24:
+        return None, ()
+    return None, (FORMAT_FLAG,)
+
+
+TYPES: dict[str, Callable[[str], Parsed]] = {
+    "text": parse_text,
+    "name": parse_text,
+    "amount": parse_amount,
+    "score": parse_amount,
+    "percent": parse_percent,
+    "measure": parse_measure,
+    "year": parse_year,
+    "phone": parse_phone,
+    "grade": parse_text,  # checked against the layout's vocabularies in mapping
+}
+
+
+def parse_value(type_name: str, text: str) -> Parsed:
+    return TYPES[type_name](text)
+
+
+def grade_vocabulary(target: str, vocabularies: tuple[str, ...]) -> str | None:
+    """The vocabulary a target names (`优良中低差`, `好坏` …), or None if it names none."""
+    norm = normalize_text(target)
+    for vocab in vocabularies:
+        if norm == normalize_text(vocab):
+            return norm
+    return None

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine: system packages
+# (Tesseract with Simplified Chinese, CJK fonts, poppler, redis-server) and the
+# Python package with its dev extras. Idempotent; skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
+[ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || need_apt+=(tesseract-ocr-chi-sim)
+fc-list :lang=zh 2>/dev/null | grep -qi noto || need_apt+=(fonts-noto-cjk)
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
+command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v qpdf >/dev/null || need_apt+=(qpdf)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install ${need_apt[*]}"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: please install with apt-get: ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+PY=${PYTHON:-python3}
+extras=${EXTRAS:-dev}
+if ! log=$($PY -m pip install -q --disable-pip-version-check -e ".[$extras]" 2>&1); then
+  echo "$log" >&2
+  echo "setup: pip install failed" >&2
+  exit 1
+fi

@@ -1,0 +1,42 @@
+import pytest
+
+from extractor.layout.types import FORMAT_FLAG, grade_vocabulary, parse_value
+
+
+@pytest.mark.parametrize(
+    ("type_name", "text", "value", "flags"),
+    [
+        ("amount", "60.00", 60.0, ()),
+        ("amount", "146.916283", 146.916283, ()),
+        ("amount", "1,234.5", 1234.5, ()),
+        ("amount", "—", None, ()),
+        ("amount", "", None, ()),
+        ("amount", "　", None, ()),
+        ("amount", "39.7966.92", None, (FORMAT_FLAG,)),
+        ("score", "9.8", 9.8, ()),
+        ("percent", "98%", 98.0, ()),
+        ("percent", "100％", 100.0, ()),
+        ("percent", "98.5", 98.5, ()),
+        ("percent", "百分百", None, (FORMAT_FLAG,)),
+        ("measure", "≥50个", 50.0, ()),
+        ("measure", "≥100百分比", 100.0, ()),
+        ("measure", "90%", 90.0, ()),
+        ("measure", "146.916283万", 146.916283, ()),
+        ("measure", "优", None, ()),
+        ("measure", "达成预期指标", None, ()),
+        ("year", "（2022年度）", 2022.0, ()),
+        ("phone", "85903281", None, ()),
+        ("phone", "010-6500 0508", None, ()),
+        ("phone", "张琢", None, (FORMAT_FLAG,)),
+        ("text", "39.7966.92", None, ()),
+    ],
+)
+def test_parse(type_name, text, value, flags):
+    assert parse_value(type_name, text) == (value, flags)
+
+
+def test_grade_vocabulary():
+    vocabs = ("优良中低差", "好坏", "高中低")
+    assert grade_vocabulary("优良中低差", vocabs) == "优良中低差"
+    assert grade_vocabulary(" 好 坏 ", vocabs) == "好坏"
+    assert grade_vocabulary("90%", vocabs) is None
