@@ -11,8 +11,9 @@ from typing import Any
 
 from extractor.config import Settings, load_settings
 from extractor.emit import FORMATS, document_to_dict, write_json, write_tables
-from extractor.errors import ExtractError
+from extractor.errors import ErrorCode, ExtractError
 from extractor.layout.spec import LayoutSpec, load_layout, load_layouts
+from extractor.models import DocumentError, DocumentResult, Source
 
 INPUT_SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 EXIT_OK, EXIT_FAILED_DOCUMENTS, EXIT_USAGE = 0, 1, 2
@@ -50,7 +51,8 @@ def _progress(items: list[Path]) -> Iterable[Path]:
 
 
 def document_failed(doc: dict[str, Any]) -> bool:
-    return not doc["records"] and bool(doc["errors"])
+    """Failed: nothing came out, or the document as a whole could not be read."""
+    return not doc["records"] or any(e["page"] is None for e in doc["errors"])
 
 
 def summary_line(docs: list[dict[str, Any]]) -> str:
@@ -64,8 +66,6 @@ def summary_line(docs: list[dict[str, Any]]) -> str:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
-    from extractor.pipeline import extract_document
-
     formats = {f.strip() for f in args.format.split(",") if f.strip()}
     if not formats <= FORMATS:
         print(f"extractor: unknown format(s) {sorted(formats - FORMATS)}", file=sys.stderr)
@@ -78,13 +78,25 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     out_dir = Path(args.output)
     docs, taken = [], set()
     for path in _progress(inputs):
-        doc = document_to_dict(extract_document(path, settings, layouts))
+        doc = document_to_dict(extract_or_report(path, settings, layouts))
         write_json(doc, out_dir / _out_name(path, taken))
         docs.append(doc)
     if formats - {"json"}:
         write_tables(docs, out_dir, formats)
     print(summary_line(docs))
     return EXIT_FAILED_DOCUMENTS if any(document_failed(d) for d in docs) else EXIT_OK
+
+
+def extract_or_report(path: Path, settings: Settings, layouts: list[LayoutSpec]) -> DocumentResult:
+    """One document; an unexpected failure becomes its error and the batch goes on."""
+    from extractor.pipeline import extract_document
+
+    try:
+        return extract_document(path, settings, layouts)
+    except Exception as e:
+        source = Source(str(path), "", 0, "born_digital")
+        error = DocumentError(ErrorCode.INTERNAL.value, f"{type(e).__name__}: {e}")
+        return DocumentResult(source, errors=(error,))
 
 
 def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:

@@ -26,7 +26,6 @@ IMAGE_MAGIC = {
     b"II*\x00": "tiff",
     b"MM\x00*": "tiff",
 }
-MIN_TEXT_CHARS = 20  # a PDF page with fewer text-layer chars is treated as an image
 
 
 @dataclass
@@ -97,7 +96,7 @@ def open_document(path: Path, settings: Settings) -> Document:
 def _open_pdf(path: Path, digest: str, settings: Settings) -> Document:
     import pypdfium2 as pdfium
 
-    from extractor.grid.pdfium_page import count_text_chars
+    from extractor.grid.pdfium_page import is_text_page
 
     try:
         pdf = pdfium.PdfDocument(str(path))
@@ -106,8 +105,9 @@ def _open_pdf(path: Path, digest: str, settings: Settings) -> Document:
             raise DocumentOpenError(
                 f"{path.name}: the PDF is encrypted with a password", code=ErrorCode.ENCRYPTED_PDF
             ) from e
+        truncated = "" if _has_eof_marker(path) else " (truncated: no %%EOF at the end)"
         raise DocumentOpenError(
-            f"{path.name}: the PDF cannot be parsed ({e})", code=ErrorCode.CORRUPT_PDF
+            f"{path.name}: the PDF cannot be parsed{truncated} ({e})", code=ErrorCode.CORRUPT_PDF
         ) from e
     n = len(pdf)
     if n == 0:
@@ -125,11 +125,17 @@ def _open_pdf(path: Path, digest: str, settings: Settings) -> Document:
         page = pdf[i]
         try:
             w, h = page.get_size()
-            kind: PageKind = "text" if count_text_chars(page) >= MIN_TEXT_CHARS else "image"
+            kind: PageKind = "text" if is_text_page(page) else "image"
         finally:
             page.close()
         pages.append(Page(i + 1, float(w), float(h), kind))
     return Document(path, digest, "pdf", pages, pdf=pdf)
+
+
+def _has_eof_marker(path: Path) -> bool:
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 2048))
+        return b"%%EOF" in f.read()
 
 
 def _open_image(path: Path, digest: str, fmt: str, settings: Settings) -> Document:

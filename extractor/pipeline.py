@@ -46,6 +46,9 @@ def extract_document(
                 readings.append(read_page(doc, page.number, settings))
             except ExtractError as e:
                 errors.append(DocumentError(e.code.value, e.message, page.number))
+            except Exception as e:  # a page that breaks a reader must not sink the document
+                message = f"page {page.number} could not be read ({type(e).__name__}: {e})"
+                errors.append(DocumentError(ErrorCode.PAGE_UNREADABLE.value, message, page.number))
         timings["read"] = time.perf_counter() - t0
         source = Source(str(path), doc.sha256, len(doc.pages), doc.kind)
     finally:

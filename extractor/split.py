@@ -8,7 +8,7 @@ other page content that is no form is reported, never dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from extractor.errors import ErrorCode
 from extractor.layout.labels import label_key
@@ -24,7 +24,6 @@ class _Open:
     tables: list[Table]
     lines_above: tuple[TextLine, ...]
     closed: bool = False
-    end_keys: set[str] = field(default_factory=set)
 
 
 def _start_keys(layouts: list[LayoutSpec]) -> list[set[str]]:
@@ -78,6 +77,16 @@ def split_forms(
                 forms[-1].closed = True
         if not used and (reading.tables or reading.lines):
             errors.append(_not_a_form(reading))
+    for f in forms:
+        if end_keys and not f.closed:
+            errors.append(
+                DocumentError(
+                    ErrorCode.FORM_INCOMPLETE.value,
+                    f"the form starting on page {f.pages[0]} never reaches its closing row"
+                    " (总分): a page may be missing",
+                    f.pages[0],
+                )
+            )
     return [FormInstance(tuple(f.pages), tuple(f.tables), f.lines_above) for f in forms], errors
 
 

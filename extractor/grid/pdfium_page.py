@@ -22,6 +22,7 @@ from extractor.models import Page, PageReading
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 AXIS_SLOP = 0.5  # points a ruling may lean and still be horizontal/vertical
+SCAN_COVERAGE = 0.5  # a page this much covered by one image is a scan
 
 
 def _compose(inner: Matrix, outer: Matrix) -> Matrix:
@@ -126,6 +127,25 @@ def count_text_chars(page: Any) -> int:
         )
     finally:
         textpage.close()
+
+
+def image_coverage(page: Any) -> float:
+    """Share of the page covered by its largest image (a scan is one page-sized image)."""
+    width, height = page.get_size()
+    best = 0.0
+    for obj in page.get_objects(filter=[R.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        left, bottom, right, top = obj.get_bounds()
+        best = max(best, (right - left) * (top - bottom) / (width * height))
+    return best
+
+
+def is_text_page(page: Any) -> bool:
+    """Born-digital: text drawn as text, and no page-sized image. A scan that carries
+    an OCR layer is read from its image like any scan; a page without text (blank,
+    or text drawn as outlines) goes to the image path too."""
+    if image_coverage(page) >= SCAN_COVERAGE:
+        return False
+    return count_text_chars(page) > 0
 
 
 def read_pdfium_page(pdf: pdfium.PdfDocument, page: Page) -> PageReading:
