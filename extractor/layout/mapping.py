@@ -60,9 +60,10 @@ def map_form(
     form: FormInstance, layouts: list[LayoutSpec], min_score: float
 ) -> tuple[LayoutSpec, Record] | DocumentError:
     view = FormView.of(form)
+    # best fit first; on a tie the more specific layout (more labels) wins
     ranked = sorted(
         ((view.labels.score(spec.all_labels), spec) for spec in layouts),
-        key=lambda pair: -pair[0],
+        key=lambda pair: (-round(pair[0], 3), -len(pair[1].all_labels)),
     )
     best_score, best = ranked[0]
     if best_score < min_score:

@@ -1,0 +1,82 @@
+"""Every rule of the standard layout, broken on purpose on a form that passes them all."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from samples.expected import truth_to_record
+
+from .conftest import SAMPLES
+
+TRUTH = json.loads((SAMPLES / "truth" / "annex2-2022.json").read_text(encoding="utf-8"))
+CLEAN = TRUTH["forms"][0]  # 行政应诉工作经费: consistent throughout
+
+
+@pytest.fixture
+def spec(layouts):
+    return next(s for s in layouts if s.id == "perf-selfeval")
+
+
+def record_with(spec, fields=None, rows=None):
+    form = copy.deepcopy(CLEAN)
+    form["fields"].update(fields or {})
+    for i, changes in (rows or {}).items():
+        form["indicators"][i].update(changes)
+    return truth_to_record(spec, form, [1])
+
+
+def test_the_clean_form_passes(spec):
+    record = record_with(spec)
+    assert record.flags == ()
+    assert not record.needs_review
+
+
+@pytest.mark.parametrize(
+    ("rule", "fields", "rows", "involved"),
+    [
+        ("weight_sum", {"total.weight": "90"}, {}, {"total.weight", "funds.total.weight", "indicators[0].weight"}),
+        ("score_sum", {}, {0: {"score": "5"}}, {"total.score", "funds.total.score", "indicators[0].score"}),
+        ("score_le_weight", {}, {1: {"score": "25"}}, {"indicators[1].score", "indicators[1].weight"}),
+        ("funds_score_le_weight", {"funds.total.score": "12"}, {}, {"funds.total.score", "funds.total.weight"}),
+        ("execution_rate", {"funds.total.executed": "50.00"}, {}, {"funds.total.execution_rate", "funds.total.executed"}),
+        ("funds_sum_budget_initial", {"funds.fiscal.budget_initial": "50.00"}, {}, {"funds.total.budget_initial"}),
+        ("funds_sum_budget_full_year", {"funds.other.budget_full_year": "1"}, {}, {"funds.other.budget_full_year"}),
+        ("funds_sum_executed", {"funds.carryover.executed": "2.5"}, {}, {"funds.carryover.executed"}),
+    ],
+)
+def test_a_broken_rule_flags_the_record_and_names_its_cells(spec, rule, fields, rows, involved):
+    record = record_with(spec, fields, rows)
+    assert f"validation:{rule}" in record.flags
+    failure = next(f for f in record.failures if f.rule == rule)
+    assert involved <= set(failure.cells)
+    assert record.needs_review
+    for key in involved:
+        if key.startswith("indicators["):
+            i, col = int(key[11 : key.index("]")]), key.split(".", 1)[1]
+            cell = record.indicators[i][col]
+        else:
+            cell = record.fields[key]
+        assert f"validation:{rule}" in cell.flags
+
+
+def test_every_rule_of_the_layout_is_exercised(spec):
+    tested = {"weight_sum", "score_sum", "score_le_weight", "funds_score_le_weight", "execution_rate",
+              "funds_sum_budget_initial", "funds_sum_budget_full_year", "funds_sum_executed"}
+    assert {r.id for r in spec.rules} == tested
+
+
+def test_unparsable_amount_is_flagged_and_kept_as_printed(spec):
+    record = record_with(spec, {"funds.total.executed": "39.7966.92"})
+    cell = record.fields["funds.total.executed"]
+    assert cell.text == "39.7966.92" and cell.value is None
+    assert cell.flags == ("validation:format",)
+    assert record.needs_review
+
+
+def test_a_grade_outside_the_targets_scale_is_flagged(spec):
+    record = record_with(spec, rows={5: {"target": "高中低", "actual": "优"}})
+    assert "vocabulary" in record.indicators[5]["actual"].flags
+    assert not record_with(spec, rows={5: {"target": "高中低", "actual": "高"}}).indicators[5]["actual"].flags
