@@ -76,7 +76,8 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
         print("extractor: no input documents found", file=sys.stderr)
         return EXIT_USAGE
     out_dir = Path(args.output)
-    docs, taken = [], set()
+    docs: list[dict[str, Any]] = []
+    taken: set[str] = set()
     for path in _progress(inputs):
         doc = document_to_dict(extract_or_report(path, settings, layouts))
         write_json(doc, out_dir / _out_name(path, taken))

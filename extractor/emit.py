@@ -73,9 +73,10 @@ def batch_tables(documents: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
             field_keys += [k for k in rec["fields"] if k not in field_keys]
             for row in rec["indicators"]:
                 ind_keys += [k for k in row if k not in ind_keys]
-    records = [["record", "source", "sha256", "layout", "pages", "needs_review", *field_keys]]
-    indicators = [["record", "row", *ind_keys]]
-    flags = [["record", "source", "page", "cell", "flag", "text", "confidence"]]
+    head = ["record", "source", "sha256", "layout", "pages", "needs_review"]
+    records: list[list[Any]] = [[*head, *field_keys]]
+    indicators: list[list[Any]] = [["record", "row", *ind_keys]]
+    flags: list[list[Any]] = [["record", "source", "page", "cell", "flag", "text", "confidence"]]
     for doc in documents:
         src = doc["source"]
         for i, rec in enumerate(doc["records"]):

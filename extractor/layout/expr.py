@@ -104,7 +104,7 @@ def evaluate(tree: ast.Expression, resolve: Resolver) -> tuple[Any, tuple[str, .
             used.extend(keys)
             return value
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(node.value)  # type: ignore[arg-type]  # checked by compile_check
         if isinstance(node, ast.BinOp):
             a, b = ev(node.left), ev(node.right)
             if a is None or b is None or isinstance(a, list) or isinstance(b, list):

@@ -55,7 +55,7 @@ class LabelIndex:
         return sorted(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1], h.cell.bbox[0]))
 
     def _fuzzy(self, labels: tuple[str, ...]) -> list[LabelHit]:
-        hits = []
+        hits: list[LabelHit] = []
         for label in labels:
             want = label_key(label)
             if len(want) < 2:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from extractor.layout.expr import Value, compile_check, evaluate
+from extractor.layout.expr import Resolver, Value, compile_check, evaluate
 from extractor.layout.spec import LayoutSpec, RuleSpec
 from extractor.models import Field, Record, RuleFailure
 
 _ROW_KEY = re.compile(r"^indicators\[(\d+)\]\.(.+)$")
 
 
-def _record_resolver(record: Record, row: int | None = None):  # type: ignore[no-untyped-def]
+def _record_resolver(record: Record, row: int | None = None) -> Resolver:
     def resolve(name: str) -> tuple[Value, tuple[str, ...]]:
         if row is not None and name in record.indicators[row]:
             return record.indicators[row][name].value, (f"indicators[{row}].{name}",)
