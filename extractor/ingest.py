@@ -36,6 +36,15 @@ class Document:
     pages: list[Page]
     pdf: Any = None  # pypdfium2.PdfDocument for PDFs
     images: list[Any] = field(default_factory=list)  # PIL images for image files
+    _plumber: Any = None
+
+    def plumber(self) -> Any:
+        """The same PDF through pdfplumber, opened on first use (the reference reader)."""
+        if self._plumber is None:
+            import pdfplumber
+
+            self._plumber = pdfplumber.open(self.path)
+        return self._plumber
 
     @property
     def kind(self) -> DocumentKind:
@@ -49,6 +58,8 @@ class Document:
     def close(self) -> None:
         if self.pdf is not None:
             self.pdf.close()
+        if self._plumber is not None:
+            self._plumber.close()
         for im in self.images:
             im.close()
 

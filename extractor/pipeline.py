@@ -18,6 +18,7 @@ from pathlib import Path
 from extractor import ingest
 from extractor.config import Settings, load_settings
 from extractor.errors import ErrorCode, ExtractError
+from extractor.grid.pdf_rulings import read_text_page
 from extractor.grid.pdfium_page import read_pdfium_page
 from extractor.layout.mapping import map_form
 from extractor.layout.rules import validate
@@ -62,6 +63,8 @@ def extract_document(
 def read_page(doc: ingest.Document, number: int, settings: Settings) -> PageReading:
     page = doc.pages[number - 1]
     if page.kind == "text":
+        if settings.text_reader == "pdfplumber":
+            return read_text_page(doc.plumber().pages[number - 1], page)
         return read_pdfium_page(doc.pdf, page)
     from extractor.scan import read_image_page  # the scan path loads OpenCV and OCR engines
 

@@ -75,3 +75,15 @@ def test_cli_writes_one_json_per_document_and_tables(tmp_path, capsys):
     rows = list(wb["records"].iter_rows(values_only=True))
     assert len(rows) == 1 + 39 * len(pdfs)
     assert "funds.total.executed" in rows[0]
+
+
+def test_the_reference_reader_gives_the_same_records(layouts):
+    """PDFium (the default) and pdfplumber (the reference) agree on every record."""
+    from extractor.config import load_settings
+
+    case = next(c for c in DIGITAL if "word" in c.name)
+    pdf = ROOT / expected_for(case)["source"]["path"]
+    fast = document_to_dict(extract_document(pdf, load_settings({}), layouts))
+    ref_settings = load_settings({"EXTRACTOR_TEXT_READER": "pdfplumber"})
+    reference = document_to_dict(extract_document(pdf, ref_settings, layouts))
+    assert diff_documents(reference, fast) == []
