@@ -22,6 +22,7 @@ from extractor.models import Page, PageReading
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 AXIS_SLOP = 0.5  # points a ruling may lean and still be horizontal/vertical
+PDFIUM_LINE_END_HYPHEN = 0x02  # PDFium reports a hyphen that ends a line as U+0002
 SCAN_COVERAGE = 0.5  # a page this much covered by one image is a scan
 
 
@@ -102,6 +103,8 @@ def page_chars(page: Any, height: float) -> list[dict[str, Any]]:
             if R.FPDFText_IsGenerated(textpage.raw, i):
                 continue
             code = R.FPDFText_GetUnicode(textpage.raw, i)
+            if code == PDFIUM_LINE_END_HYPHEN:
+                code = ord("-")
             text = "\ufffd" if code in (0, 0xFFFE, 0xFFFF) else chr(code)
             if not text.strip():
                 continue
