@@ -1,13 +1,15 @@
 """Page readings -> form instances.
 
 A form starts at a table that prints a layout's start labels (项目名称 …) or
-sits under a layout's title; a table at the top of a page that does neither
-continues the open form above it (a form running onto the next page); any
-other page content that is no form is reported, never dropped silently.
+sits under a layout's title; the first table of a page that does neither,
+and lines up with the open form's table, continues that form (a form running
+onto the next page; a running header above it does not matter); any other
+page content that is no form is reported, never dropped silently.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from extractor.errors import ErrorCode
@@ -23,6 +25,7 @@ class _Open:
     pages: list[int]
     tables: list[Table]
     lines_above: tuple[TextLine, ...]
+    lines_below: tuple[TextLine, ...] = ()
     closed: bool = False
 
 
@@ -30,8 +33,8 @@ def _start_keys(layouts: list[LayoutSpec]) -> list[set[str]]:
     return [{label_key(lb) for lb in spec.start_labels} for spec in layouts]
 
 
-def _title_keys(layouts: list[LayoutSpec]) -> set[str]:
-    return {label_key(t) for spec in layouts for t in spec.titles}
+def _title_patterns(layouts: list[LayoutSpec]) -> list[re.Pattern[str]]:
+    return [p for spec in layouts for p in spec.title_patterns]
 
 
 def _end_keys(layouts: list[LayoutSpec]) -> set[str]:
@@ -43,8 +46,8 @@ def starts_form(table: Table, above: tuple[TextLine, ...], layouts: list[LayoutS
     need = [min(MIN_START_LABELS, len(s)) for s in _start_keys(layouts)]
     if any(len(s & keys) >= n for s, n in zip(_start_keys(layouts), need, strict=True)):
         return True
-    titles = _title_keys(layouts)
-    return any(any(t and t in label_key(ln.text) for t in titles) for ln in above[-3:])
+    titles = _title_patterns(layouts)
+    return any(any(t.search(label_key(ln.text)) for t in titles) for ln in above[-3:])
 
 
 def _lines_between(reading: PageReading, top: float, bottom: float) -> tuple[TextLine, ...]:
@@ -63,9 +66,10 @@ def split_forms(
         for i, table in enumerate(reading.tables):
             above = _lines_between(reading, prev_bottom, table.bbox[1])
             prev_bottom = table.bbox[3]
+            nxt = reading.tables[i + 1].bbox[1] if i + 1 < len(reading.tables) else reading.page.height
             if starts_form(table, above, layouts):
                 forms.append(_Open([reading.page.number], [table], above))
-            elif i == 0 and forms and not forms[-1].closed and not above_has_text(above):
+            elif i == 0 and forms and not forms[-1].closed and same_width(forms[-1].tables[-1], table):
                 form = forms[-1]
                 if reading.page.number not in form.pages:
                     form.pages.append(reading.page.number)
@@ -73,6 +77,7 @@ def split_forms(
             else:
                 continue
             used = True
+            forms[-1].lines_below = _lines_between(reading, table.bbox[3], nxt)
             if {label_key(c.text) for c in table.cells} & end_keys:
                 forms[-1].closed = True
         if not used and (reading.tables or reading.lines):
@@ -87,12 +92,20 @@ def split_forms(
                     f.pages[0],
                 )
             )
-    return [FormInstance(tuple(f.pages), tuple(f.tables), f.lines_above) for f in forms], errors
+    instances = [
+        FormInstance(tuple(f.pages), tuple(f.tables), f.lines_above, f.lines_below) for f in forms
+    ]
+    return instances, errors
 
 
-def above_has_text(lines: tuple[TextLine, ...]) -> bool:
-    """A continuation starts at the top of its page: a headed table is another document."""
-    return any(len(label_key(ln.text)) > 3 for ln in lines)
+def same_width(previous: Table, table: Table, tolerance: float = 0.03) -> bool:
+    """A table continued on the next page keeps its left and right edges; another
+    table (a list, an appendix) almost never lines up with the form's."""
+    width = previous.bbox[2] - previous.bbox[0]
+    return (
+        abs(previous.bbox[0] - table.bbox[0]) <= tolerance * width
+        and abs(previous.bbox[2] - table.bbox[2]) <= tolerance * width
+    )
 
 
 def _not_a_form(reading: PageReading) -> DocumentError:
