@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from extractor import ingest
 from extractor.config import Settings, load_settings
 from extractor.emit import FORMATS, document_to_dict, write_json, write_tables
 from extractor.errors import ErrorCode, ExtractError
@@ -104,6 +105,8 @@ def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:
     specs: list[LayoutSpec] = (
         [load_layout(Path(f)) for f in args.files] if args.files else load_layouts(settings.layouts_dir)
     )
+    if args.check:
+        return check_layouts(expand_inputs(args.check), settings, specs)
     for s in specs:
         n_ind = len(s.indicators.columns) if s.indicators else 0
         print(
@@ -111,6 +114,35 @@ def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:
             f" {len(s.rules)} rules\t{s.path}"
         )
     print(f"{len(specs)} layout(s) valid")
+    return EXIT_OK
+
+
+def check_layouts(paths: list[Path], settings: Settings, specs: list[LayoutSpec]) -> int:
+    """Which layout each form of each document fits, how well, and the runner-up."""
+    from extractor.layout.mapping import FormView, rank_layouts
+    from extractor.pipeline import read_page
+    from extractor.split import split_forms
+
+    for path in paths:
+        try:
+            doc = ingest.open_document(path, settings)
+        except ExtractError as e:
+            print(f"{path.name}\t-\t{e.code.value}: {e.message}")
+            continue
+        try:
+            readings = [read_page(doc, p.number, settings) for p in doc.pages]
+        finally:
+            doc.close()
+        forms, errors = split_forms(readings, specs)
+        for err in errors:
+            print(f"{path.name}\tpage {err.page or '-'}\t{err.code}: {err.message}")
+        for form in forms:
+            ranked = rank_layouts(FormView.of(form), specs)
+            (score, best), runner = ranked[0], ranked[1:2]
+            verdict = "ok" if score >= settings.min_layout_score else "layout_unmatched"
+            nxt = f"\tnext: {runner[0][1].id} {runner[0][0]:.3f}" if runner else ""
+            pages = ",".join(map(str, form.pages))
+            print(f"{path.name}\tpages {pages}\t{best.id} {score:.3f}{nxt}\t{verdict}")
     return EXIT_OK
 
 
@@ -126,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=cmd_extract)
     lay = sub.add_parser("layouts", help="list and validate the layout specs")
     lay.add_argument("files", nargs="*", help="layout YAML files (default: the layouts folder)")
+    lay.add_argument(
+        "--check", nargs="+", metavar="PDF", help="show the layout each form of these documents fits"
+    )
     lay.set_defaults(func=cmd_layouts)
     try:
         from workers.commands import add_commands

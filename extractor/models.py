@@ -77,11 +77,13 @@ class PageReading:
 
 @dataclass(frozen=True)
 class FormInstance:
-    """One filled-in form: the tables (one per page it spans) and the lines above them."""
+    """One filled-in form: the tables (one per page it spans) and the lines around them."""
 
     pages: tuple[int, ...]
     tables: tuple[Table, ...]
     lines_above: tuple[TextLine, ...]
+    # lines under its last table, down to the next table or the page's end (signatures)
+    lines_below: tuple[TextLine, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from extractor.errors import ErrorCode
-from extractor.layout.labels import label_key
+from extractor.layout.labels import label_key, title_key
 from extractor.layout.spec import LayoutSpec
 from extractor.models import DocumentError, FormInstance, PageReading, Table, TextLine
 
@@ -47,7 +47,7 @@ def starts_form(table: Table, above: tuple[TextLine, ...], layouts: list[LayoutS
     if any(len(s & keys) >= n for s, n in zip(_start_keys(layouts), need, strict=True)):
         return True
     titles = _title_patterns(layouts)
-    return any(any(t.search(label_key(ln.text)) for t in titles) for ln in above[-3:])
+    return any(any(t.search(title_key(ln.text)) for t in titles) for ln in above[-3:])
 
 
 def _lines_between(reading: PageReading, top: float, bottom: float) -> tuple[TextLine, ...]:

@@ -16,6 +16,7 @@ from extractor.models import Cell, FormInstance
 
 _BRACKETED = re.compile(r"[(\[【][^()\[\]【】]{0,12}[)\]】]")
 _PUNCT = re.compile(r"[:;,.、。·*※!?\"'\-_]")
+_BRACKET_CHARS = re.compile(r"[()\[\]【】]")
 MIN_FUZZY = 0.75  # a cell that matches a label less well than this is not that label
 MAX_LABEL_CHARS = 40  # longer cells are values, never labels
 
@@ -24,6 +25,12 @@ def label_key(text: str) -> str:
     key = normalize_text(text)
     key = _BRACKETED.sub("", key)
     return _PUNCT.sub("", key)
+
+
+def title_key(text: str) -> str:
+    """A title line folded for a layout's title patterns: like a label, but what is in
+    brackets stays (the brackets go), so （简表） can tell two titles apart."""
+    return _BRACKET_CHARS.sub("", _PUNCT.sub("", normalize_text(text)))
 
 
 @dataclass(frozen=True)
@@ -68,12 +75,14 @@ class LabelIndex:
                     hits.extend(LabelHit(ratio * 0.95, ti, c) for ti, c in cells)
         return hits
 
-    def score(self, label_sets: tuple[tuple[str, ...], ...]) -> float:
-        """How well a layout's labels are present: mean of each label's best match."""
-        if not label_sets:
-            return 0.0
+    def found(self, label_sets: tuple[tuple[str, ...], ...]) -> float:
+        """How many of a layout's labels are present: the sum of each label's best match."""
         total = 0.0
         for labels in label_sets:
             hits = self.find(labels)
             total += hits[0].score if hits else 0.0
-        return total / len(label_sets)
+        return total
+
+    def score(self, label_sets: tuple[tuple[str, ...], ...]) -> float:
+        """How well a layout's labels are present: mean of each label's best match."""
+        return self.found(label_sets) / len(label_sets) if label_sets else 0.0

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from extractor.compare import normalize_text
 from extractor.errors import ErrorCode
 from extractor.grid.build import TableIndex
-from extractor.layout.labels import LabelHit, LabelIndex
+from extractor.layout.labels import LabelHit, LabelIndex, title_key
 from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
-from extractor.models import Cell, DocumentError, Field, FormInstance, Record
+from extractor.models import Cell, DocumentError, Field, FormInstance, Record, TextLine
 
 NUDGE = 2.0  # points past a label's edge to land inside the neighbouring cell
 SURE = 0.9  # below this confidence a field is flagged low_confidence
@@ -56,15 +56,42 @@ class FormView:
         return None
 
 
+def rank_layouts(view: FormView, layouts: list[LayoutSpec]) -> list[tuple[float, LayoutSpec]]:
+    """Every layout with its fit, best first; on a tie the more specific (more labels) wins.
+
+    A layout's fit is the found share of its labels and its title, over those
+    plus what the form prints that belongs to other layouts only: their labels
+    (exactly printed) and their title (when it names the form and this one's
+    does not). So a layout lacking labels the form has loses to the one that
+    has them, even when every label of its own is found.
+    """
+    keys = {spec.id: spec.label_keys for spec in layouts}
+    titles = {spec.id: title_fit(view.form.lines_above, spec) for spec in layouts}
+    scored = []
+    for spec in layouts:
+        others = set().union(*(keys[o.id] for o in layouts if o is not spec)) - keys[spec.id]
+        foreign = sum(1 for k in others if k in view.labels.by_key)
+        foreign += int(titles[spec.id] < 1.0 and 1.0 in titles.values())
+        found = view.labels.found(spec.all_labels) + titles[spec.id]
+        scored.append((found / (len(spec.all_labels) + 1 + foreign), spec))
+    return sorted(scored, key=lambda pair: (-round(pair[0], 3), -len(pair[1].all_labels)))
+
+
+def title_fit(lines: tuple[TextLine, ...], spec: LayoutSpec) -> float:
+    """1.0 when a line above the table is one of the layout's titles, 0.5 when a line holds
+    one among other words (如 某某县项目支出绩效自评表 for 项目支出绩效自评表), else 0."""
+    keys = [title_key(ln.text) for ln in lines]
+    patterns = spec.title_patterns
+    if any(p.fullmatch(k) for p in patterns for k in keys):
+        return 1.0
+    return 0.5 if any(p.search(k) for p in patterns for k in keys) else 0.0
+
+
 def map_form(
     form: FormInstance, layouts: list[LayoutSpec], min_score: float
 ) -> tuple[LayoutSpec, Record] | DocumentError:
     view = FormView.of(form)
-    # best fit first; on a tie the more specific layout (more labels) wins
-    ranked = sorted(
-        ((view.labels.score(spec.all_labels), spec) for spec in layouts),
-        key=lambda pair: (-round(pair[0], 3), -len(pair[1].all_labels)),
-    )
+    ranked = rank_layouts(view, layouts)
     best_score, best = ranked[0]
     if best_score < min_score:
         others = ", ".join(f"{s.id} ({score:.2f})" for score, s in ranked[:2])
@@ -125,11 +152,17 @@ def _labelled_field(view: FormView, f: FieldSpec) -> Field:
 
 
 def _line_field(view: FormView, f: FieldSpec) -> Field:
+    """The first line the pattern finds; its text, or what the group `value` matched."""
     pattern = re.compile(f.line_pattern or "")
-    for line in view.form.lines_above:
-        if pattern.search(normalize_text(line.text)):
-            cell = Cell(line.bbox, 0, 0, text=line.text, confidence=line.confidence)
-            return to_field(cell, view.form.pages[0], f.type)
+    below = f.lines == "below"
+    lines = view.form.lines_below if below else view.form.lines_above
+    page = view.form.tables[-1].page if below and view.form.tables else view.form.pages[0]
+    for line in lines:
+        m = pattern.search(normalize_text(line.text))
+        if m:
+            text = m.group("value") if "value" in pattern.groupindex else line.text
+            cell = Cell(line.bbox, 0, 0, text=text or "", confidence=line.confidence)
+            return to_field(cell, page, f.type)
     return MISSING
 
 
@@ -147,7 +180,23 @@ def _header_columns(view: FormView, specs: tuple[ColumnSpec, ...]) -> list[Colum
         bands.items(),
         key=lambda kv: (len(kv[1]), sum(h.score for h in kv[1].values()), -kv[0][0], -kv[0][1]),
     )[1]
+    _add_sub_headers(view, specs, best)
     return [Column(s, best[s.key].cell.x_mid, best[s.key]) for s in specs if s.key in best]
+
+
+def _add_sub_headers(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
+    """A header two rows deep: the labels under a merged group label (年度指标值 over
+    指标性质 | 指标值 | 度量单位) lie within the height of the header's row-spanning cells."""
+    first = next(iter(band.values()))
+    top = min(h.cell.bbox[1] for h in band.values()) - NUDGE
+    bottom = max(h.cell.bbox[3] for h in band.values()) + NUDGE
+    for spec in specs:
+        if spec.key in band:
+            continue
+        for hit in view.labels.find(spec.labels):
+            if hit.table == first.table and top <= hit.cell.bbox[1] and hit.cell.bbox[3] <= bottom:
+                band[spec.key] = hit
+                break
 
 
 def _below(hit: LabelHit, header: LabelHit) -> bool:

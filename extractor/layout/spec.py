@@ -15,9 +15,11 @@ import yaml
 
 from extractor.errors import LayoutSpecError
 from extractor.layout.expr import compile_check
+from extractor.layout.labels import label_key
 from extractor.layout.types import TYPES
 
 VALUE_PLACES = ("right", "below")
+LINE_PLACES = ("above", "below")
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class FieldSpec:
     labels: tuple[str, ...] = ()
     value: str = "right"  # where the value cell is, relative to the label cell
     type: str = "text"
-    line_pattern: str | None = None  # read from a text line above the table instead
+    line_pattern: str | None = None  # read from a text line outside the table instead
+    lines: str = "above"  # which lines: above the form's first table or below its last
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,12 @@ class LayoutSpec:
     indicators: IndicatorSpec | None
     rules: tuple[RuleSpec, ...]
     vocabularies: tuple[str, ...]
+    other_labels: tuple[str, ...] = ()  # printed, read by no field (a group header): for the fit
+
+    @property
+    def title_patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The titles as patterns over a folded title line (labels.title_key)."""
+        return tuple(re.compile(t) for t in self.titles)
 
     @property
     def field_keys(self) -> tuple[str, ...]:
@@ -98,6 +107,11 @@ class LayoutSpec:
         raise KeyError(key)
 
     @property
+    def label_keys(self) -> frozenset[str]:
+        """Every label of the layout (each alternative), folded as labels.label_key folds."""
+        return frozenset(label_key(lb) for labels in self.all_labels for lb in labels)
+
+    @property
     def all_labels(self) -> tuple[tuple[str, ...], ...]:
         """Every label the form prints, for scoring how well a form fits this layout."""
         out = [f.labels for f in self.fields if f.labels]
@@ -107,6 +121,7 @@ class LayoutSpec:
                 out += [c.labels for c in m.columns]
         if self.indicators:
             out += [c.labels for c in self.indicators.columns] + [self.indicators.end]
+        out += [(label,) for label in self.other_labels]
         return tuple(out)
 
 
@@ -152,18 +167,25 @@ class _Reader:
 def _field(path: str, key: str, data: Any) -> FieldSpec:
     if isinstance(data, str):
         data = {"label": data}
-    r = _Reader(path, f"fields.{key}", data, {"label", "value", "type", "line"})
+    r = _Reader(path, f"fields.{key}", data, {"label", "value", "type", "line", "lines"})
     value = r.get("value", "right")
     if value not in VALUE_PLACES:
         raise LayoutSpecError(path, f"fields.{key}.value", f"expected one of {VALUE_PLACES}")
+    lines = r.get("lines", "above")
+    if lines not in LINE_PLACES:
+        raise LayoutSpecError(path, f"fields.{key}.lines", f"expected one of {LINE_PLACES}")
     line = r.get("line")
     labels = r.labels("label", required=line is None)
     if line is not None:
-        try:
-            re.compile(str(line))
-        except re.error as e:
-            raise LayoutSpecError(path, f"fields.{key}.line", f"bad pattern: {e}") from e
-    return FieldSpec(key, labels, value, r.type(), line)
+        _pattern(path, f"fields.{key}.line", str(line))
+    return FieldSpec(key, labels, value, r.type(), line, lines)
+
+
+def _pattern(path: str, where: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise LayoutSpecError(path, where, f"bad pattern: {e}") from e
 
 
 def _column(path: str, where: str, key: str, data: Any) -> ColumnSpec:
@@ -236,7 +258,7 @@ def _rules(path: str, data: Any, spec_keys: set[str], row_keys: set[str]) -> tup
 
 TOP_KEYS = {
     "id", "name", "title", "start_labels", "fields", "matrices", "indicators", "rules",
-    "vocabularies",
+    "vocabularies", "other_labels",
 }  # fmt: skip
 
 
@@ -257,17 +279,21 @@ def parse_layout(data: Any, path: str) -> LayoutSpec:
     if indicators is None and any(m.columns_from for m in matrices):
         raise LayoutSpecError(path, "matrices", "columns_from: indicators needs an indicators block")
     vocab = r.labels("vocabularies")
+    titles = r.labels("title", required=True)
+    for i, t in enumerate(titles):
+        _pattern(path, f"title[{i}]", t)
     spec = LayoutSpec(
         id=lid,
         path=path,
         name=str(r.get("name", lid)),
-        titles=r.labels("title", required=True),
+        titles=titles,
         start_labels=r.labels("start_labels", required=True),
         fields=fields,
         matrices=matrices,
         indicators=indicators,
         rules=(),
         vocabularies=vocab,
+        other_labels=r.labels("other_labels"),
     )
     keys = spec.field_keys
     dupes = {k for k in keys if keys.count(k) > 1}
