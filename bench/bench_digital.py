@@ -22,7 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT = sorted((ROOT / "samples" / "digital").glob("*.pdf"))
+DEFAULT = sorted((ROOT / "samples" / "digital").glob("annex2-*.pdf"))  # the seed annexes
 
 
 def _pin() -> None:
