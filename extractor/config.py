@@ -33,6 +33,7 @@ class Settings:
     worker_max_memory_mb: int = 1500
     result_expires: int = 86400
     min_layout_score: float = 0.6
+    review_secret_file: Path = Path("var/review-secret")  # signs the review page's session cookie
 
 
 def _coerce(raw: str, kind: type, key: str) -> object:

@@ -121,12 +121,16 @@ def write_tables(documents: list[dict[str, Any]], out_dir: Path, formats: set[st
             written.append(path)
     if "xlsx" in formats:
         from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        def clean(v: Any) -> Any:  # control chars a PDF may carry are illegal in XLSX
+            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v
 
         wb = Workbook(write_only=True)
         for name, rows in sheets.items():
             ws = wb.create_sheet(name)
             for row in rows:
-                ws.append(row)
+                ws.append([clean(v) for v in row])
         path = out_dir / "batch.xlsx"
         wb.save(path)
         written.append(path)

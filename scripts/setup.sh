@@ -13,6 +13,7 @@ fc-list :lang=zh 2>/dev/null | grep -qi noto || need_apt+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v qpdf >/dev/null || need_apt+=(qpdf)
+command -v chromium >/dev/null || need_apt+=(chromium)  # the review page's browser test
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: apt-get install ${need_apt[*]}"

@@ -21,7 +21,7 @@ LINE_H = 11.5
 
 # x extents of the blocks (points)
 IND_X = [40, 70, 120, 180, 290, 345, 400, 435, 470, 555]  # 绩效指标 block columns
-FUND_X = [40, 120, 235, 288, 342, 395, 448, 502, 555]  # 项目资金 block columns
+FUND_X = [40, 120, 235, 300, 360, 415, 460, 510, 555]  # 项目资金 block columns
 
 
 @dataclass(frozen=True)

@@ -87,3 +87,15 @@ def test_the_reference_reader_gives_the_same_records(layouts):
     ref_settings = load_settings({"EXTRACTOR_TEXT_READER": "pdfplumber"})
     reference = document_to_dict(extract_document(pdf, ref_settings, layouts))
     assert diff_documents(reference, fast) == []
+
+
+def test_control_characters_do_not_break_the_workbook(tmp_path):
+    from openpyxl import load_workbook
+
+    from extractor.emit import write_tables
+
+    doc = expected_for(DIGITAL[0])
+    doc["records"][0]["fields"]["project_name"]["text"] = "行政\x02应诉\x00经费"
+    (path,) = write_tables([doc], tmp_path, {"xlsx"})
+    rows = list(load_workbook(path, read_only=True)["records"].iter_rows(values_only=True))
+    assert "行政\ufffd应诉\ufffd经费" in rows[1]

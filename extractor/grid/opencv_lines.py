@@ -1,0 +1,183 @@
+"""Ink mask of a scanned page -> ruling segments -> tables (the scan path's grid).
+
+    ink_to_line_masks   morphological opening with long thin kernels, then
+                        closing along the line to repair breaks
+    masks_to_segments   one Segment per connected line piece, in PDF points
+    keep_ruled          drop pieces that do not join the grid (seal arcs,
+                        signature strokes, the scanner's dark edge)
+    segments_to_tables  (grid/build.py, shared with the text path): fine grid,
+                        merged cells with row and column spans
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from extractor.grid.build import Segment, segments_to_tables
+from extractor.models import Table
+
+MIN_PIECE_PT = 12.0  # opening kernel: longer than a (bold) CJK glyph stroke at 9-10.5 pt
+GAP_PT = 8.0  # breaks shorter than this are closed
+MIN_LINE_PT = 10.0  # a ruling piece is at least this long after repair
+MAX_THICK_PT = 2.4  # thicker than this is a bar, a seal ring or an edge, not a ruling
+MAX_BOW_PT = 1.2  # a ruling's centre line wanders less than this along its length
+FAINT = 0.35  # a piece lighter than ink + FAINT * (paper - ink) is not printed ruling
+STRONG_PT = 30.0  # rulings at least this long can vouch for shorter ones
+JOIN_TOL_PT = 4.0  # how near a line end must come to a crossing line
+
+
+@dataclass(frozen=True)
+class LineMasks:
+    horizontal: np.ndarray
+    vertical: np.ndarray
+
+    def union(self) -> np.ndarray:
+        return cv2.bitwise_or(self.horizontal, self.vertical)
+
+
+def find_tables(
+    ink: np.ndarray, scale: float, page: int, gray: np.ndarray | None = None
+) -> tuple[list[Table], list[Segment]]:
+    """Every ruled table on the page (cells without text yet) and the rulings (points).
+    With the grey page, pieces much fainter than the page's rulings (a grey seal's ring)
+    are dropped first."""
+    masks = ink_to_line_masks(ink, scale)
+    pieces = masks_to_segments(masks, scale)
+    if gray is not None:
+        pieces = drop_faint(pieces, gray, scale)
+    segments = keep_ruled(pieces)
+    return segments_to_tables(segments, page, tol=3.0, min_cover=0.6), segments
+
+
+def rulings_mask(segments: list[Segment], shape: tuple[int, ...], scale: float,
+                 half_width_pt: float = 1.3) -> np.ndarray:
+    """The band around every kept ruling (255), for painting the rulings out."""
+    mask = np.zeros(shape[:2], np.uint8)
+    t = max(1, round(half_width_pt * scale))
+    for s in segments:
+        a, b, at = int(s.start * scale), int(s.end * scale), round(s.at * scale)
+        if s.horizontal:
+            mask[max(0, at - t):at + t + 1, max(0, a - t):b + t + 1] = 255
+        else:
+            mask[max(0, a - t):b + t + 1, max(0, at - t):at + t + 1] = 255
+    return mask
+
+
+def ink_to_line_masks(ink: np.ndarray, scale: float) -> LineMasks:
+    piece = max(9, int(MIN_PIECE_PT * scale))
+    gap = max(3, int(GAP_PT * scale))
+    h = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece, 1)))
+    h = cv2.morphologyEx(h, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    v = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, piece)))
+    v = cv2.morphologyEx(v, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    return LineMasks(h, v)
+
+
+def masks_to_segments(masks: LineMasks, scale: float) -> list[Segment]:
+    return _pieces(masks.horizontal, scale, horizontal=True) + _pieces(
+        masks.vertical, scale, horizontal=False
+    )
+
+
+def _pieces(mask: np.ndarray, scale: float, horizontal: bool) -> list[Segment]:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, _ = (int(v) for v in stats[i])
+        length = w if horizontal else h
+        if length < MIN_LINE_PT * scale:
+            continue
+        comp = labels[y:y + h, x:x + w] == i
+        piece = _straight_part(comp if horizontal else comp.T, scale)
+        if piece is None:
+            continue
+        at, a, b = piece
+        if horizontal:
+            out.append(Segment(True, (y + at) / scale, (x + a) / scale, (x + b) / scale))
+        else:
+            out.append(Segment(False, (x + at) / scale, (y + a) / scale, (y + b) / scale))
+    return out
+
+
+def _straight_part(comp: np.ndarray, scale: float) -> tuple[float, int, int] | None:
+    """The ruling in a (horizontal) component: the band of rows around its densest row,
+    and the longest run along it with gaps under GAP_PT. A sloped stroke (a signature)
+    has no long run in any band; a seal arc or a glyph touching a ruling is left out."""
+    rows = comp.sum(axis=1)
+    peak = int(np.argmax(rows))
+    half = max(1, int(0.75 * MAX_THICK_PT * scale))
+    lo, hi = max(0, peak - half), min(comp.shape[0], peak + half + 1)
+    band = comp[lo:hi]
+    weights = band.sum(axis=1).astype(np.float64)
+    at = lo + float(np.dot(np.arange(hi - lo), weights) / max(1.0, weights.sum())) + 0.5
+    cols = np.flatnonzero(band.any(axis=0))
+    breaks = np.flatnonzero(np.diff(cols) > GAP_PT * scale)
+    starts = np.concatenate(([cols[0]], cols[breaks + 1]))
+    ends = np.concatenate((cols[breaks], [cols[-1]])) + 1
+    k = int(np.argmax(ends - starts))
+    if ends[k] - starts[k] < MIN_LINE_PT * scale:
+        return None
+    run = band[:, starts[k]:ends[k]]
+    counts = run.sum(axis=0)
+    if np.median(counts) > MAX_THICK_PT * scale:
+        return None  # a bar, a seal's ring or the scanner's dark edge, not a ruling
+    filled = counts > 0
+    centre = (np.arange(run.shape[0])[:, None] * run).sum(axis=0)[filled] / counts[filled]
+    if np.percentile(centre, 95) - np.percentile(centre, 5) > MAX_BOW_PT * scale:
+        return None  # curved or sloped: an arc of a seal, a signature
+    return at, int(starts[k]), int(ends[k])
+
+
+def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[Segment]:
+    """Drop pieces whose ink is much lighter than the long rulings' (seal ink in grey)."""
+    levels = [_darkness(s, gray, scale) for s in segments]
+    strong = [lv for s, lv in zip(segments, levels, strict=True) if s.end - s.start >= STRONG_PT]
+    if not strong:
+        return segments
+    ink_level = float(np.median(strong))
+    paper = float(np.median(gray[:: max(1, gray.shape[0] // 50), :: max(1, gray.shape[1] // 50)]))
+    limit = ink_level + FAINT * (paper - ink_level)
+    return [s for s, lv in zip(segments, levels, strict=True) if lv <= limit]
+
+
+def _darkness(s: Segment, gray: np.ndarray, scale: float) -> float:
+    """The median of the darkest pixel across the line, sampled along it."""
+    h, w = gray.shape[:2]
+    along = np.linspace(s.start, s.end, 24)[2:-2] * scale
+    across = int(round(s.at * scale))
+    t = max(1, int(scale))
+    if s.horizontal:
+        xs = np.clip(along.astype(int), 0, w - 1)
+        band = gray[max(0, across - t):min(h, across + t + 1), :][:, xs]
+    else:
+        ys = np.clip(along.astype(int), 0, h - 1)
+        band = gray[:, max(0, across - t):min(w, across + t + 1)][ys, :].T
+    return float(np.median(band.min(axis=0))) if band.size else 255.0
+
+
+def keep_ruled(segments: list[Segment], tol: float = JOIN_TOL_PT) -> list[Segment]:
+    """Keep segments that cross or meet at least two segments of the other direction,
+    trimmed to their outermost crossings (a glyph stroke joined to a line's end by the
+    gap repair is cut off again)."""
+    for _ in range(2):
+        hs = [s for s in segments if s.horizontal]
+        vs = [s for s in segments if not s.horizontal]
+        # only long rulings vouch for others: marks (a seal's star, a stroke) make short
+        # pieces that would otherwise vouch for each other
+        hs_strong = [s for s in hs if s.end - s.start >= STRONG_PT]
+        vs_strong = [s for s in vs if s.end - s.start >= STRONG_PT]
+        segments = [t for t in (_trimmed(s, vs_strong, tol) for s in hs) if t is not None] + [
+            t for t in (_trimmed(s, hs_strong, tol) for s in vs) if t is not None
+        ]
+    return segments
+
+
+def _trimmed(s: Segment, others: list[Segment], tol: float) -> Segment | None:
+    at = [o.at for o in others
+          if s.start - tol <= o.at <= s.end + tol and o.start - tol <= s.at <= o.end + tol]
+    if len(at) < 2:
+        return None
+    return Segment(s.horizontal, s.at, max(s.start, min(at)), min(s.end, max(at)))

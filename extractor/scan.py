@@ -1,0 +1,325 @@
+"""A scanned page -> PageReading: preprocess, grid, cell OCR, confidence.
+
+    prepare_page      deskew, seal suppression, binarisation   (preprocess.py)
+    find_tables       rulings -> tables of merged cells         (grid/opencv_lines.py)
+    strip_rulings     rulings and specks out of the ink and the grey image
+    cells_to_lines    each non-empty cell cut into its text lines
+    read_lines        the primary engine reads every line of the page in one batch
+    decide            per cell: accept, ask the second engine, flag
+    outside_lines     title, year line and notes outside the tables
+
+All geometry leaves this module in PDF points, origin top-left, in the frame
+of the deskewed page (a rotation of at most 3° about the page centre).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from extractor.compare import normalize_text
+from extractor.config import Settings
+from extractor.grid.build import Segment
+from extractor.grid.opencv_lines import find_tables, rulings_mask
+from extractor.models import BBox, Page, PageReading, Table, TextLine
+from extractor.ocr import SECOND_OPINION, OcrEngine, OcrResult, get_engine
+from extractor.preprocess import prepare_page
+
+WORK_DPI = 200  # pages are read at this resolution (finer ones are reduced)
+# calibrated on samples/scans typical level (bench/bench_scan.py --calibrate)
+ACCEPT = 0.95  # primary score at or above which a cell is taken without a second opinion
+AGREE_CONFIDENCE = 0.95  # both engines read the same text
+EMPTY_CONFIDENCE = 0.99  # no ink in the cell
+DASH_CONFIDENCE = 0.97  # a lone flat bar
+FLAGGED_CEILING = 0.6  # a flagged cell never reports more than this
+
+MARK_PT = 25.0  # an ink blob wider and taller than this is a mark, not a glyph
+MIN_SPECK_PT2 = 0.45  # ink blobs smaller than this (pt²) are specks, not periods
+MIN_INK_PT2 = 1.2  # a cell with less text ink than this is empty
+MIN_BAND_PT2 = 2.5  # a text line has at least this much ink
+DOT_PT = 3.0  # a band smaller than this both ways is a speck (or a lone period)
+INSET_PT = 1.2  # cell crop inset from the cell's rulings
+LINE_GAP_PT = 1.4  # text bands closer than this are one line
+PAD_PT = 1.5  # white margin around a line crop
+MIN_LINE_PT = 7.0  # a flat line of ink (a dash) is cropped at least this tall
+
+
+@dataclass(frozen=True)
+class LineJob:
+    cell: tuple[int, int]  # (table index, cell index)
+    crop: np.ndarray
+
+
+@dataclass(frozen=True)
+class CellReading:
+    text: str
+    confidence: float
+    flags: tuple[str, ...] = ()
+
+
+def read_image_page(image: np.ndarray, scale: float, page: Page, settings: Settings) -> PageReading:
+    return scan_page(image, scale, page, settings)[0]
+
+
+def scan_page(
+    image: np.ndarray, scale: float, page: Page, settings: Settings
+) -> tuple[PageReading, dict[str, float]]:
+    """The page reading and seconds per stage (preprocess, grid, ocr)."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    image, scale = to_work_scale(image, scale)
+    prep = prepare_page(image, scale)
+    timings["preprocess"] = time.perf_counter() - t
+    t = time.perf_counter()
+    tables, rulings = find_tables(prep.line_ink, scale, page.number, prep.gray)
+    ink = strip_rulings(prep.ink, prep.gray, rulings, scale)
+    timings["grid"] = time.perf_counter() - t
+    t = time.perf_counter()
+    primary, second = engines(settings)
+    tables = [read_table_cells(ti, tb, ink, scale, primary, second)
+              for ti, tb in enumerate(tables)]
+    lines = outside_lines(tables, ink.text, ink.clean, scale, primary)
+    timings["ocr"] = time.perf_counter() - t
+    name = primary.name if primary else "none"
+    if second is not None:
+        name += "+" + second.name
+    return PageReading(page, tuple(tables), tuple(lines), 0, name), timings
+
+
+def to_work_scale(image: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
+    """Pages finer than WORK_DPI are reduced to it: the recogniser sees every line at a
+    fixed height anyway, and preprocessing and grid cost grow with the pixel count."""
+    f = WORK_DPI / 72.0 / scale
+    if f >= 0.9:
+        return image, scale
+    small = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return small, scale * small.shape[1] / image.shape[1]
+
+
+def engines(settings: Settings) -> tuple[OcrEngine | None, OcrEngine | None]:
+    if settings.ocr_engine == "none":
+        return None, None
+    primary = get_engine(settings.ocr_engine)
+    other = SECOND_OPINION.get(primary.name)
+    second = get_engine(other) if settings.ocr_second_opinion and other else None
+    return primary, second
+
+
+@dataclass(frozen=True)
+class PageInk:
+    text: np.ndarray  # ink without rulings and specks (255 = ink)
+    clean: np.ndarray  # the grey page with rulings and specks painted over as paper
+    marks: np.ndarray  # ink of blobs bigger than any glyph: a seal's ring, a signature
+
+
+def strip_rulings(
+    ink: np.ndarray, gray: np.ndarray, rulings: list[Segment], scale: float
+) -> PageInk:
+    """Ink without rulings and specks; the grey image with both painted over as paper;
+    the marks (blobs larger than a glyph) that make a cell's reading suspect."""
+    lines = rulings_mask(rulings, ink.shape, scale)
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(lines))
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] < MIN_SPECK_PT2 * scale * scale
+    small[0] = False
+    speck = small[labels]
+    text[speck] = 0
+    clean = gray.copy()
+    clean[(lines > 0) | speck] = 255
+    big = (stats[:, cv2.CC_STAT_WIDTH] > MARK_PT * scale) & (
+        stats[:, cv2.CC_STAT_HEIGHT] > MARK_PT * scale)
+    big[0] = False
+    marks = (big[labels] * 255).astype(np.uint8) if big.any() else np.zeros_like(text)
+    return PageInk(text, clean, marks)
+
+
+def read_table_cells(
+    index: int,
+    table: Table,
+    ink: PageInk,
+    scale: float,
+    primary: OcrEngine | None,
+    second: OcrEngine | None,
+) -> Table:
+    jobs, preset, marked = cells_to_lines(index, table, ink, scale)
+    results = read_lines([j.crop for j in jobs], primary)
+    crops: dict[int, list[np.ndarray]] = {}
+    first: dict[int, list[OcrResult]] = {}
+    for job, res in zip(jobs, results, strict=True):
+        crops.setdefault(job.cell[1], []).append(job.crop)
+        first.setdefault(job.cell[1], []).append(res)
+    cells = []
+    for ci, cell in enumerate(table.cells):
+        if ci in preset:
+            got = preset[ci]
+        elif ci in first:
+            got = decide(crops[ci], first[ci], primary, second, ci in marked)
+        else:
+            got = CellReading("", EMPTY_CONFIDENCE)
+        cells.append(replace(cell, text=got.text, confidence=got.confidence, flags=got.flags))
+    return replace(table, cells=tuple(cells))
+
+
+def cells_to_lines(
+    index: int, table: Table, ink: PageInk, scale: float
+) -> tuple[list[LineJob], dict[int, CellReading], set[int]]:
+    """Line crops of every cell that has text; cells read from their shape alone (a dash);
+    cells a mark (seal, signature) runs through."""
+    text_ink, clean = ink.text, ink.clean
+    jobs: list[LineJob] = []
+    preset: dict[int, CellReading] = {}
+    marked: set[int] = set()
+    inset = int(INSET_PT * scale)
+    min_ink = MIN_INK_PT2 * scale * scale
+    for ci, cell in enumerate(table.cells):
+        x0, y0, x1, y1 = _px(cell.bbox, scale, text_ink.shape)
+        x0, y0, x1, y1 = x0 + inset, y0 + inset, x1 - inset, y1 - inset
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            continue
+        sub = text_ink[y0:y1, x0:x1]
+        if np.count_nonzero(sub) < min_ink:
+            continue
+        if np.count_nonzero(ink.marks[y0:y1, x0:x1]) >= min_ink:
+            marked.add(ci)
+        elif is_lone_dash(sub, scale):
+            preset[ci] = CellReading("—", DASH_CONFIDENCE)
+            continue
+        for ly0, ly1, lx0, lx1 in text_bands(sub, scale):
+            grow = max(0, int(MIN_LINE_PT * scale) - (ly1 - ly0)) // 2
+            crop = _crop(clean, x0 + lx0, y0 + ly0 - grow, x0 + lx1, y0 + ly1 + grow,
+                         int(PAD_PT * scale))
+            jobs.append(LineJob((index, ci), crop))
+    return jobs, preset, marked
+
+
+def is_lone_dash(ink: np.ndarray, scale: float) -> bool:
+    """One flat bar, 3-20 pt long and under 1.6 pt thick: a dash (—), which recognisers
+    read as 一, | or 1 when it stands alone."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    blobs = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= scale * scale]  # >= 1 pt²
+    if len(blobs) != 1:
+        return False
+    w, h = int(blobs[0][cv2.CC_STAT_WIDTH]), int(blobs[0][cv2.CC_STAT_HEIGHT])
+    return 3 * scale <= w <= 20 * scale and h <= 2.5 * scale and w >= 3.5 * h
+
+
+def text_bands(ink: np.ndarray, scale: float) -> list[tuple[int, int, int, int]]:
+    """The text lines of a cell's ink: (y0, y1, x0, x1) within the cell crop, top to bottom."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    if len(rows) == 0:
+        return []
+    gap = max(2, int(LINE_GAP_PT * scale))
+    breaks = np.flatnonzero(np.diff(rows) > gap)
+    starts = np.concatenate(([rows[0]], rows[breaks + 1]))
+    ends = np.concatenate((rows[breaks], [rows[-1]])) + 1
+    out = []
+    for a, b in zip(starts, ends, strict=True):
+        cols = np.flatnonzero(ink[a:b].any(axis=0))
+        if np.count_nonzero(ink[a:b]) < MIN_BAND_PT2 * scale * scale:
+            continue  # too little ink for a line
+        if b - a < DOT_PT * scale and cols[-1] - cols[0] < DOT_PT * scale:
+            continue  # a speck on a line of its own
+        out.append((int(a), int(b), int(cols[0]), int(cols[-1]) + 1))
+    return out
+
+
+def read_lines(crops: list[np.ndarray], engine: OcrEngine | None) -> list[OcrResult]:
+    if engine is None:
+        return [OcrResult("", 0.0)] * len(crops)
+    return engine.recognize_batch(crops, "text") if crops else []
+
+
+def decide(
+    crops: list[np.ndarray],
+    first: list[OcrResult],
+    primary: OcrEngine | None,
+    second: OcrEngine | None,
+    marked: bool = False,
+) -> CellReading:
+    """One cell's text, confidence and flags from its lines' primary readings. A marked
+    cell (a seal or a signature over it) is never taken on the primary's word alone."""
+    text = "\n".join(r.text for r in first if r.text)
+    score = min(r.confidence for r in first)
+    if primary is None:
+        return CellReading("", 0.0, ("unreadable",))
+    if text and score >= ACCEPT and not marked:
+        return CellReading(text, score)
+    if second is None:
+        flags = ("low_confidence",) if text else ("unreadable", "low_confidence")
+        return CellReading(text, min(score, FLAGGED_CEILING), flags)
+    kind = "amount" if _numeric(text) else "text"
+    other = second.recognize_batch(crops, kind)
+    other_text = "\n".join(r.text for r in other if r.text)
+    if text and normalize_text(text) == normalize_text(other_text):
+        return CellReading(text, max(AGREE_CONFIDENCE, score))
+    if not text and not other_text:
+        return CellReading("", 0.0, ("unreadable", "low_confidence"))
+    best = text or other_text
+    conf = min(score if text else min(r.confidence for r in other), FLAGGED_CEILING)
+    return CellReading(best, conf, ("engines_disagree", "low_confidence"))
+
+
+def _numeric(text: str) -> bool:
+    t = normalize_text(text)
+    return bool(t) and all(ch in "0123456789.%-" for ch in t)
+
+
+def outside_lines(
+    tables: list[Table], text_ink: np.ndarray, clean: np.ndarray, scale: float,
+    engine: OcrEngine | None,
+) -> list[TextLine]:
+    """Text lines outside every table (title, year line), read with the primary engine."""
+    ink = text_ink.copy()
+    for t in tables:
+        x0, y0, x1, y1 = _px(t.bbox, scale, ink.shape)
+        ink[max(0, y0 - 4):y1 + 4, max(0, x0 - 4):x1 + 4] = 0
+    ink = _drop_big_blobs(ink, scale)
+    boxes = []
+    for y0, y1, _, _ in text_bands(ink, scale):
+        for x0, x1 in _runs(np.asarray(ink[y0:y1].any(axis=0)), int(24 * scale)):
+            if np.count_nonzero(ink[y0:y1, x0:x1]) >= MIN_INK_PT2 * scale * scale:
+                boxes.append((x0, y0, x1, y1))
+    if engine is None or not boxes:
+        return []
+    crops = [_crop(clean, *b, int(PAD_PT * scale)) for b in boxes]
+    results = engine.recognize_batch(crops, "text")
+    return [
+        TextLine(r.text, tuple(v / scale for v in b), r.confidence)  # type: ignore[arg-type]
+        for b, r in zip(boxes, results, strict=True)
+        if r.text
+    ]
+
+
+def _drop_big_blobs(ink: np.ndarray, scale: float) -> np.ndarray:
+    """Remove blobs larger than any glyph (a scanner's dark edge, a seal ring, a signature)."""
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    big = (stats[:, cv2.CC_STAT_WIDTH] > 40 * scale) | (stats[:, cv2.CC_STAT_HEIGHT] > 30 * scale)
+    big[0] = False
+    out = ink.copy()
+    out[big[labels]] = 0
+    return out
+
+
+def _runs(mask: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > max_gap)
+    starts = np.concatenate(([idx[0]], idx[breaks + 1]))
+    ends = np.concatenate((idx[breaks], [idx[-1]])) + 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _px(bbox: BBox, scale: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    h, w = shape[:2]
+    x0, y0, x1, y1 = (round(v * scale) for v in bbox)
+    return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+
+
+def _crop(image: np.ndarray, x0: int, y0: int, x1: int, y1: int, pad: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    crop = image[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+    return cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)

@@ -1,0 +1,143 @@
+"""Score emitted records against expected ones, cell by cell (record-format JSON).
+
+Every cell of every expected record is one observation: right or wrong after
+`compare.normalize_text`, flagged or not (any cell flag), and its confidence.
+Long free text (the 年度总体目标 cells) is scored by character error rate;
+every other cell is a short field, scored exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractor.compare import normalize_text
+
+LONG_FIELDS = ("goal.expected", "goal.actual")
+
+
+@dataclass
+class Observation:
+    key: str
+    expected: str
+    got: str | None  # None: the record or the cell is missing
+    flags: tuple[str, ...]
+    confidence: float
+
+    @property
+    def right(self) -> bool:
+        return self.got is not None and normalize_text(self.got) == normalize_text(self.expected)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+    @property
+    def long(self) -> bool:
+        return self.key.split(":")[-1] in LONG_FIELDS
+
+
+@dataclass
+class Score:
+    observations: list[Observation] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        self.observations += other.observations
+
+    def _short(self) -> list[Observation]:
+        return [o for o in self.observations if not o.long]
+
+    @property
+    def cells(self) -> int:
+        return len(self.observations)
+
+    @property
+    def short_exact(self) -> float:
+        short = self._short()
+        return sum(o.right for o in short) / max(1, len(short))
+
+    @property
+    def goal_cer(self) -> float:
+        longs = [o for o in self.observations if o.long]
+        errors = sum(edit_distance(normalize_text(o.got or ""), normalize_text(o.expected))
+                     for o in longs)
+        return errors / max(1, sum(len(normalize_text(o.expected)) for o in longs))
+
+    @property
+    def wrong_flagged(self) -> float:
+        """Share of wrong short cells that carry a flag (1.0 when none is wrong)."""
+        wrong = [o for o in self._short() if not o.right]
+        return sum(o.flagged for o in wrong) / len(wrong) if wrong else 1.0
+
+    @property
+    def flagged_share(self) -> float:
+        return sum(o.flagged for o in self.observations) / max(1, self.cells)
+
+    @property
+    def unflagged_wrong(self) -> float:
+        """Share of unflagged short cells that are wrong."""
+        clear = [o for o in self._short() if not o.flagged]
+        return sum(not o.right for o in clear) / max(1, len(clear))
+
+    @property
+    def confident_wrong(self) -> float:
+        """Share of cells at confidence >= 0.9 that are wrong (short cells)."""
+        sure = [o for o in self._short() if o.confidence >= 0.9 and o.got is not None]
+        return sum(not o.right for o in sure) / max(1, len(sure))
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "cells": self.cells,
+            "short_exact": round(self.short_exact, 4),
+            "goal_cer": round(self.goal_cer, 4),
+            "wrong_flagged": round(self.wrong_flagged, 4),
+            "flagged_share": round(self.flagged_share, 4),
+            "unflagged_wrong": round(self.unflagged_wrong, 4),
+            "confident_wrong": round(self.confident_wrong, 4),
+        }
+
+    def wrong(self) -> Iterable[Observation]:
+        return (o for o in self.observations if not o.right and not o.long)
+
+
+def record_cells(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out = dict(rec["fields"])
+    for i, row in enumerate(rec["indicators"]):
+        out.update({f"indicators[{i}].{k}": c for k, c in row.items()})
+    return out
+
+
+def score_record(actual: dict[str, Any] | None, expected: dict[str, Any], tag: str = "") -> Score:
+    got = record_cells(actual) if actual is not None else {}
+    score = Score()
+    for key, want in record_cells(expected).items():
+        cell = got.get(key)
+        score.observations.append(Observation(
+            f"{tag}:{key}", want["text"], None if cell is None else cell["text"],
+            tuple(cell["flags"]) if cell else (), float(cell["confidence"]) if cell else 0.0,
+        ))
+    return score
+
+
+def score_forms(
+    actual_doc: dict[str, Any], expected_records: list[dict[str, Any]], pages: list[list[int]],
+    tag: str = "",
+) -> Score:
+    """Score the actual records against the expected ones of the forms on `pages` (one
+    list of 1-based pages per form, in the actual document's numbering)."""
+    by_first_page = {rec["pages"][0]: rec for rec in actual_doc["records"] if rec["pages"]}
+    score = Score()
+    for i, (want, form_pages) in enumerate(zip(expected_records, pages, strict=True)):
+        score.add(score_record(by_first_page.get(form_pages[0]), want, f"{tag}#{i + 1}"))
+    return score
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

@@ -1,0 +1,98 @@
+"""The review service: `create_app(settings)` -> a FastAPI app over the result store.
+
+    /api/...   the JSON API (OpenAPI at /docs), see review/api.py
+    /, /records/{id}, /records/{id}/pages/{n}, /group, /login   the pages (review/pages.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from extractor.config import Settings
+from review.auth import Users, secret_key
+from review.corrections import Conflict, Incomplete, NotFound, ReviewStore, layouts_by_id
+from review.crops import CropError, Crops
+from workers.store import ResultStore
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "review_session"
+SESSION_MAX_AGE = 12 * 3600
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: ResultStore
+    reviews: ReviewStore
+    users: Users
+    crops: Crops
+
+
+def create_app(settings: Settings, store: ResultStore | None = None) -> FastAPI:
+    from review import api, pages
+
+    store = store or ResultStore(settings.database_url)
+    services = Services(
+        settings, store, ReviewStore(store, layouts_by_id(settings.layouts_dir)), Users(store),
+        Crops(settings),
+    )
+    app = FastAPI(
+        title="form-extractor review queue",
+        description="Flagged cells of extracted records, decided by people; the reviewed records.",
+        version="1",
+    )
+    app.state.services = services
+    app.add_middleware(
+        SessionMiddleware, secret_key=secret_key(settings.review_secret_file),
+        session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, same_site="strict",
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith("/docs"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'",
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, e: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(e), "version": e.version}, status_code=409)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, e: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(e)}, status_code=404)
+
+    @app.exception_handler(CropError)
+    async def no_crop(_: Request, e: CropError) -> JSONResponse:
+        return JSONResponse({"detail": str(e)}, status_code=404)
+
+    @app.exception_handler(Incomplete)
+    async def incomplete(_: Request, e: Incomplete) -> JSONResponse:
+        return JSONResponse({"detail": str(e), "pending": e.pending}, status_code=422)
+
+
+def services(request: Request) -> Services:
+    s: Services = request.app.state.services
+    return s

@@ -1,0 +1,114 @@
+"""Reviewers: accounts (argon2 hashes), the signed session cookie and CSRF tokens.
+
+The session is Starlette's SessionMiddleware cookie (signed with itsdangerous,
+SameSite=strict, HttpOnly) holding the user id and a CSRF token. Every
+state-changing request must carry that token in the `X-CSRF-Token` header
+(or a `csrf` form field for the login form); the login itself is protected
+too, with a token given to the anonymous session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from review.schema import ReviewUser
+from workers.store import ResultStore
+from workers.store.db import session_scope
+
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+# verified against when the user does not exist, so a wrong name costs as long as a wrong password
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class UserError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    is_admin: bool
+
+
+def check_name(name: str) -> str:
+    if not name or len(name) > 100 or not set(name) <= NAME_CHARS:
+        raise UserError("a user name is 1-100 of the characters a-z A-Z 0-9 . _ - @")
+    return name
+
+
+class Users:
+    def __init__(self, store: ResultStore):
+        self._sessions = sessionmaker(store.engine, expire_on_commit=False)
+
+    def add(self, name: str, password: str, admin: bool = False) -> User:
+        from review.corrections import utcnow
+
+        check_name(name)
+        if len(password) < MIN_PASSWORD:
+            raise UserError(f"a password has at least {MIN_PASSWORD} characters")
+        with session_scope(self._sessions) as s:
+            if s.scalar(select(ReviewUser.id).where(ReviewUser.name == name)) is not None:
+                raise UserError(f"user {name!r} exists")
+            row = ReviewUser(name=name, password_hash=_hasher.hash(password), is_admin=admin,
+                             created_at=utcnow())
+            s.add(row)
+            s.flush()
+            return User(row.id, row.name, row.is_admin)
+
+    def get(self, user_id: int) -> User | None:
+        with session_scope(self._sessions) as s:
+            row = s.get(ReviewUser, user_id)
+            return User(row.id, row.name, row.is_admin) if row else None
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        with session_scope(self._sessions) as s:
+            row = s.scalars(select(ReviewUser).where(ReviewUser.name == name)).first()
+            stored = row.password_hash if row else _DUMMY_HASH
+            try:
+                _hasher.verify(stored, password)
+            except (VerificationError, InvalidHashError):
+                return None
+            if row is None:
+                return None
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            return User(row.id, row.name, row.is_admin)
+
+    def names(self) -> list[tuple[str, bool]]:
+        with session_scope(self._sessions) as s:
+            return [(r.name, r.is_admin) for r in s.scalars(select(ReviewUser).order_by(ReviewUser.name))]
+
+
+def new_csrf() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def csrf_ok(expected: object, given: str | None) -> bool:
+    return isinstance(expected, str) and bool(given) and hmac.compare_digest(expected, given or "")
+
+
+def secret_key(path: Path) -> str:
+    """The cookie-signing key: read from `path`, made (mode 0600) on first use."""
+    path = Path(path)
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= 32:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key + "\n")
+    return key

@@ -1,0 +1,88 @@
+"""The OCR engines against their contract (extractor/ocr/base.py), on rendered lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from extractor.ocr import DEFAULT, OcrEngine, OcrEngineError, OcrResult, get_engine, register
+from extractor.ocr.fake import CrashingEngine, FakeEngine, RecordingEngine, ReplayEngine
+from tests.scan_fixtures import FONT_PATH
+
+
+def line(text: str, px: int = 36) -> np.ndarray:
+    font = ImageFont.truetype(FONT_PATH, px)
+    w = int(font.getlength(text)) + 24
+    im = Image.new("L", (w, px + 20), 255)
+    ImageDraw.Draw(im).text((12, 8), text, fill=20, font=font)
+    return np.asarray(im)
+
+
+@pytest.fixture(scope="module", params=["rapid", "tesseract"])
+def engine(request: pytest.FixtureRequest) -> OcrEngine:
+    return get_engine(request.param)
+
+
+@pytest.mark.parametrize("text", ["北京市朝阳区司法局", "60.00", "服务对象满意度", "98%"])
+def test_reads_a_printed_line(engine: OcrEngine, text: str) -> None:
+    res = engine.recognize(line(text), "text")
+    assert res.text == text
+    assert 0.5 < res.confidence <= 1.0
+
+
+def test_amount_kind(engine: OcrEngine) -> None:
+    assert engine.recognize(line("146.916283"), "amount").text == "146.916283"
+
+
+def test_batch_equals_single(engine: OcrEngine) -> None:
+    crops = [line("项目名称"), line("10"), line("优")]
+    assert engine.recognize_batch(crops) == [engine.recognize(c) for c in crops]
+
+
+def test_empty_and_tiny_crops(engine: OcrEngine) -> None:
+    assert engine.recognize(np.zeros((0, 0), np.uint8)) == OcrResult("", 0.0)
+    assert engine.recognize(np.full((3, 50), 255, np.uint8)) == OcrResult("", 0.0)
+    blank = engine.recognize(np.full((40, 120), 255, np.uint8))
+    assert blank.text == "" or blank.confidence < 0.9
+
+
+def test_rapid_models_ship_in_the_wheel_and_run_on_one_thread() -> None:
+    import rapidocr_onnxruntime
+
+    rapid = get_engine("rapid")
+    session = rapid._rec.session.session  # type: ignore[attr-defined]
+    model = Path(session._model_path) if hasattr(session, "_model_path") else None
+    pkg = Path(rapidocr_onnxruntime.__file__).parent
+    assert model is None or pkg in model.parents
+    assert any(pkg.joinpath("models").glob("*rec*.onnx"))
+    assert session.get_session_options().intra_op_num_threads == 1
+
+
+def test_registry() -> None:
+    assert DEFAULT == "rapid"
+    assert get_engine("auto") is get_engine("rapid")
+    with pytest.raises(OcrEngineError):
+        get_engine("no-such-engine")
+    register("fake-for-test", lambda: FakeEngine("x"))
+    assert get_engine("fake-for-test").recognize(line("a")).text == "x"
+
+
+def test_recorded_outputs_replay_exactly(tmp_path: Path) -> None:
+    rec = RecordingEngine(FakeEngine(answer=lambda im, k: OcrResult(f"{im.shape[1]}{k}", 0.9)))
+    crops = [line("一"), line("二三")]
+    first = rec.recognize_batch(crops, "text")
+    rec.save(tmp_path / "ocr.json")
+    replay = ReplayEngine(tmp_path / "ocr.json")
+    assert replay.recognize_batch(crops, "text") == first
+    assert replay.recognize(line("四五六")) == OcrResult("", 0.0) and replay.misses == 1
+
+
+def test_crashing_engine_raises_the_page_error() -> None:
+    crash = CrashingEngine(after=1)
+    crash.recognize(line("a"))
+    with pytest.raises(OcrEngineError) as info:
+        crash.recognize(line("a"))
+    assert info.value.code.value == "ocr_failed"

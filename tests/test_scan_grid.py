@@ -1,0 +1,121 @@
+"""Grid detection on a rendered page: every cell found, spans right; 3° skew; fax-like page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from extractor.grid.opencv_lines import find_tables
+from extractor.preprocess import prepare_page, rotate
+from tests.scan_fixtures import TruthCell, render_form_pdf, seed_forms
+
+DPI = 200
+SCALE = DPI / 72
+
+
+@pytest.fixture(scope="module")
+def form(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, list[TruthCell]]:
+    import pypdfium2 as pdfium
+
+    path = tmp_path_factory.mktemp("form") / "form.pdf"
+    truth = render_form_pdf(seed_forms()[9], path)  # a form with a 4-row 数量指标 block
+    pdf = pdfium.PdfDocument(str(path))
+    image = np.asarray(pdf[0].render(scale=SCALE).to_pil().convert("RGB"))
+    pdf.close()
+    return image, truth
+
+
+def _match(cells, truth: list[TruthCell], tol: float):
+    found = {}
+    for t in truth:
+        hits = [c for c in cells if all(abs(a - b) <= tol for a, b in zip(c.bbox, t.bbox, strict=True))]
+        assert len(hits) == 1, f"cell {t.text!r} at {t.bbox}: {len(hits)} matches"
+        found[t] = hits[0]
+    return found
+
+
+def _check_spans(table) -> None:
+    for c in table.cells:
+        assert abs(table.row_edges[c.row] - c.bbox[1]) < 0.5
+        assert abs(table.row_edges[c.row + c.row_span] - c.bbox[3]) < 0.5
+        assert abs(table.col_edges[c.col] - c.bbox[0]) < 0.5
+        assert abs(table.col_edges[c.col + c.col_span] - c.bbox[2]) < 0.5
+
+
+def test_every_cell_found_with_spans(form) -> None:
+    image, truth = form
+    prep = prepare_page(image, SCALE)
+    tables, _ = find_tables(prep.ink, SCALE, 1)
+    assert len(tables) == 1
+    table = tables[0]
+    assert len(table.cells) == len(truth)
+    found = _match(table.cells, truth, tol=1.5)
+    _check_spans(table)
+    label = next(t for t in truth if t.text.replace("\n", "") == "绩效指标")
+    assert label.row_span == 1 + 12  # header and the form's 12 indicator rows
+    assert found[label].row_span >= label.row_span
+    level1 = next(t for t in truth if t.text == "产出指标")
+    assert found[level1].row_span >= level1.row_span == 7
+    name = next(t for t in truth if t.text == seed_forms()[9][0][1])
+    assert found[name].col_span > 1  # the project name value spans columns
+
+
+def test_skew_of_three_degrees(form) -> None:
+    image, truth = form
+    skewed = np.stack([rotate(image[:, :, i], 3.0, border=255) for i in range(3)], axis=2)
+    prep = prepare_page(skewed, SCALE)
+    assert prep.angle == pytest.approx(-3.0, abs=0.1)
+    tables, _ = find_tables(prep.ink, SCALE, 1)
+    assert len(tables) == 1 and len(tables[0].cells) == len(truth)
+    _match(tables[0].cells, truth, tol=2.5)
+
+
+def test_fax_like_binarised_page(form) -> None:
+    image, truth = form
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    grey = cv2.GaussianBlur(grey, (0, 0), 0.8)
+    fax = np.where(grey > 150, 255, 0).astype(np.uint8)
+    rng = np.random.default_rng(1)
+    fax[rng.random(fax.shape) < 0.002] = 0  # salt
+    prep = prepare_page(fax, SCALE)
+    tables, _ = find_tables(prep.ink, SCALE, 1)
+    assert len(tables) == 1 and len(tables[0].cells) == len(truth)
+
+
+def test_broken_and_crossed_lines_are_repaired(form) -> None:
+    image, truth = form
+    broken = image.copy()
+    ys = {v for t in truth for v in (t.bbox[1], t.bbox[3])}
+    xs = {v for t in truth for v in (t.bbox[0], t.bbox[2])}
+    gap = int(3 * SCALE)  # 3-pt breaks every 40 pt in every ruling, 14 pt from junctions
+
+    def clear(v: float, others: set[float]) -> bool:
+        return all(abs(v - o) > 14 and abs(v + 3 - o) > 14 for o in others)
+
+    for y in ys:
+        for x in (x for x in range(60, 540, 40) if clear(x, xs)):
+            broken[int((y - 2) * SCALE):int((y + 2) * SCALE), int(x * SCALE):int(x * SCALE) + gap] = 255
+    for x in xs:
+        for y in (y for y in range(100, 780, 40) if clear(y, ys)):
+            broken[int(y * SCALE):int(y * SCALE) + gap, int((x - 2) * SCALE):int((x + 2) * SCALE)] = 255
+    cv2.line(broken, (int(100 * SCALE), int(300 * SCALE)), (int(500 * SCALE), int(320 * SCALE)),
+             (20, 20, 20), 3)  # a stroke crossing several cells
+    prep = prepare_page(broken, SCALE)
+    tables, _ = find_tables(prep.ink, SCALE, 1)
+    assert len(tables) == 1
+    _match(tables[0].cells, truth, tol=1.5)
+
+
+def test_no_table_on_blank_page() -> None:
+    blank = np.full((int(842 * SCALE), int(595 * SCALE)), 250, np.uint8)
+    prep = prepare_page(blank, SCALE)
+    assert prep.angle == 0.0
+    assert find_tables(prep.ink, SCALE, 1)[0] == []
+
+
+def test_fixture_pdf_is_made_in_tmp(tmp_path: Path) -> None:
+    truth = render_form_pdf(seed_forms()[0], tmp_path / "f.pdf")
+    assert (tmp_path / "f.pdf").stat().st_size > 0 and len(truth) > 100

@@ -1,0 +1,152 @@
+"""The scan path end to end on a synthetic form: engines via fakes, a seal over a
+value cell, the confidence rule, a crashing engine, no text layer in scans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from extractor import scan
+from extractor.compare import normalize_text
+from extractor.config import Settings, load_settings
+from extractor.models import Page, Table
+from extractor.ocr import OcrResult, register
+from extractor.ocr.fake import CrashingEngine, FakeEngine
+from samples import scan_sim
+from tests.scan_fixtures import PAGE_H, PAGE_W, TruthCell, render_form_pdf, seed_forms
+
+DPI = 200
+SCALE = DPI / 72
+PAGE = Page(1, PAGE_W, PAGE_H, "image")
+FORM = 3  # 安置帮教对象帮教经费
+
+
+@pytest.fixture(scope="module")
+def form(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, list[TruthCell], Path]:
+    import pypdfium2 as pdfium
+
+    path = tmp_path_factory.mktemp("form") / "form.pdf"
+    truth = render_form_pdf(seed_forms()[FORM], path)
+    pdf = pdfium.PdfDocument(str(path))
+    image = np.asarray(pdf[0].render(scale=SCALE).to_pil().convert("RGB"))
+    pdf.close()
+    return image, truth, path
+
+
+def cell_at(table: Table, bbox: tuple[float, float, float, float]):
+    return next(c for c in table.cells if all(abs(a - b) < 2 for a, b in zip(c.bbox, bbox, strict=True)))
+
+
+def settings_for(engine: str, second: bool = False) -> Settings:
+    return load_settings({}, ocr_engine=engine, ocr_second_opinion=second)
+
+
+def test_fake_engine_fills_every_inked_cell(form) -> None:
+    image, truth, _ = form
+    register("fake-x", lambda: FakeEngine("x", 0.99, name="fake-x"))
+    reading = scan.read_image_page(image, SCALE, PAGE, settings_for("fake-x"))
+    assert reading.engine == "fake-x" and len(reading.tables) == 1
+    table = reading.tables[0]
+    for t in truth:
+        c = cell_at(table, t.bbox)
+        if not t.text.strip():
+            assert c.text == "" and c.confidence >= 0.9 and not c.flags
+        elif t.text.strip() == "—":
+            assert c.text == "—"
+        else:
+            assert set(c.text.replace("\n", "")) == {"x"} and not c.flags
+        assert c.bbox[0] >= 0 and c.bbox[2] <= PAGE_W  # points, not pixels
+    assert any("x" in ln.text for ln in reading.lines)  # title and year line were read
+
+
+def _decide(first: list[OcrResult], second: list[OcrResult] | None) -> scan.CellReading:
+    crops = [np.full((20, 40), 255, np.uint8)] * len(first)
+    primary = FakeEngine("unused", name="p")
+    answers = iter(second or [])
+    other = None if second is None else FakeEngine(answer=lambda _im, _k: next(answers))
+    return scan.decide(crops, first, primary, other)
+
+
+def test_confidence_rule() -> None:
+    sure = _decide([OcrResult("60.00", 0.99)], None)
+    assert sure == scan.CellReading("60.00", 0.99)
+    agree = _decide([OcrResult("60.00", 0.7)], [OcrResult("60.00", 0.8)])
+    assert agree.confidence >= 0.9 and not agree.flags
+    disagree = _decide([OcrResult("60.00", 0.7)], [OcrResult("80.00", 0.9)])
+    assert disagree.text == "60.00" and "engines_disagree" in disagree.flags
+    assert disagree.confidence < 0.9
+    alone = _decide([OcrResult("60.00", 0.7)], None)
+    assert alone.flags == ("low_confidence",) and alone.confidence < 0.9
+    nothing = _decide([OcrResult("", 0.0)], [OcrResult("", 0.0)])
+    assert "unreadable" in nothing.flags
+    lines = _decide([OcrResult("第一行", 0.99), OcrResult("第二行", 0.99)], None)
+    assert lines.text == "第一行\n第二行"
+
+
+def _seal_over_unit(image: np.ndarray, truth: list[TruthCell]) -> tuple[np.ndarray, TruthCell]:
+    unit = next(t for t in truth if t.bbox[0] == 400 and t.bbox[1] > 100)  # 实施单位's value
+    stamped = image.copy()
+    cx, cy = (unit.bbox[0] + unit.bbox[2]) / 2, (unit.bbox[1] + unit.bbox[3]) / 2
+    scan_sim.stamp(stamped, (int(cx * SCALE), int(cy * SCALE)), int(100 * SCALE),
+                   np.random.default_rng(7))
+    return stamped, unit
+
+
+def test_red_seal_over_a_value_cell(form) -> None:
+    image, truth, _ = form
+    stamped, unit = _seal_over_unit(image, truth)
+    reading = scan.read_image_page(stamped, SCALE, PAGE, settings_for("rapid"))
+    cell = cell_at(reading.tables[0], unit.bbox)
+    assert cell.text == unit.text and not cell.flags
+    assert len(reading.tables[0].cells) == len(truth)
+
+
+def test_grey_seal_is_right_or_flagged(form) -> None:
+    image, truth, _ = form
+    stamped, _ = _seal_over_unit(image, truth)
+    grey = np.repeat(stamped.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    reading = scan.read_image_page(grey, SCALE, PAGE, settings_for("auto", second=True))
+    table = reading.tables[0]
+    for t in truth:
+        c = cell_at(table, t.bbox)
+        assert normalize_text(c.text) == normalize_text(t.text) or c.flags, (t.text, c.text)
+
+
+def _image_pdf(form, tmp_path: Path) -> Path:
+    image, _, _ = form
+    from PIL import Image
+
+    page = (Image.fromarray(image).convert("L"), scan_sim.params("clean", "t"), PAGE_W, PAGE_H)
+    out = tmp_path / "scan.pdf"
+    scan_sim.write_pdf(out, [page, page])
+    return out
+
+
+def test_scan_pdf_has_no_text_layer(form, tmp_path: Path) -> None:
+    import pdfplumber
+
+    with pdfplumber.open(_image_pdf(form, tmp_path)) as pdf:
+        assert len(pdf.pages) == 2 and all(not p.chars for p in pdf.pages)
+
+
+def test_committed_scans_have_no_text_layer() -> None:
+    import pdfplumber
+
+    scans = sorted((Path(__file__).parent.parent / "samples" / "scans").glob("*.pdf"))
+    if not scans:
+        pytest.skip("samples/scans not generated")
+    for path in scans:
+        with pdfplumber.open(path) as pdf:
+            assert all(not p.chars for p in pdf.pages), path.name
+
+
+def test_crashing_engine_fails_the_page_not_the_batch(form, tmp_path: Path) -> None:
+    from extractor.pipeline import extract_document
+
+    register("crash-2nd-page", lambda: CrashingEngine(after=200))
+    result = extract_document(_image_pdf(form, tmp_path), settings_for("crash-2nd-page"))
+    assert result.source.kind == "scanned"
+    assert ("ocr_failed", 2) in [(e.code, e.page) for e in result.errors]
+    assert ("ocr_failed", 1) not in [(e.code, e.page) for e in result.errors]

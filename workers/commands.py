@@ -1,0 +1,270 @@
+"""The service's subcommands of `extractor`: submit, watch, status, worker, export.
+
+`add_commands(subparsers)` is called by extractor/cli.py; each command is
+`func(args, settings) -> exit code`. Without EXTRACTOR_REDIS_URL (the
+embedded default) submit and watch run the jobs in this process through the
+same steps a worker runs (workers/jobs.py), so the service works with no
+Redis at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import kombu.exceptions
+
+from extractor.config import Settings, load_settings
+from extractor.errors import ExtractError
+from workers import jobs
+from workers.pipeline_adapter import default_pipeline
+from workers.store import JobView, ResultStore
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+BAR_WIDTH = 30
+
+
+def service_context(settings: Settings) -> tuple[jobs.Context, jobs.LocalDispatch | None]:
+    """Celery dispatch when EXTRACTOR_REDIS_URL is set, else a local queue run in-process."""
+    store = ResultStore(settings.database_url)
+    if settings.redis_url:
+        from workers.tasks import CeleryDispatch
+
+        return jobs.Context(settings, store, CeleryDispatch(), default_pipeline()), None
+    local = jobs.LocalDispatch()
+    return jobs.Context(settings, store, local, default_pipeline()), local
+
+
+# --- submit -----------------------------------------------------------------------
+
+
+def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.cli import expand_inputs
+
+    ctx, local = service_context(settings)
+    submitted: list[str] = []
+    for path in expand_inputs(args.paths):
+        try:
+            sub = jobs.submit(path, ctx, force=args.force, batch=args.batch)
+        except (ExtractError, OSError, kombu.exceptions.OperationalError) as e:
+            print(f"extractor: {path}: {e}", file=sys.stderr)
+            return EXIT_FAILED
+        note = "" if sub.created else "\t(already submitted)"
+        print(f"{sub.job_id}\t{path}{note}")
+        submitted.append(sub.job_id)
+        sys.stdout.flush()
+    if local is not None:
+        local.drain(ctx)
+        failed = [j for j in map(ctx.store.get_job, submitted) if j and j.status == "failed"]
+        for job in failed:
+            print(f"{job.id}\tfailed\t{job.error_code}: {job.error_message}", file=sys.stderr)
+        return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_OK
+
+
+# --- watch ------------------------------------------------------------------------
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.watch import Watcher
+
+    ctx, local = service_context(settings)
+    watcher = Watcher(Path(args.inbox), ctx, local, settle=args.settle, batch=args.batch)
+    if args.once:
+        try:
+            watcher.run_once(timeout=args.timeout)
+        except TimeoutError as e:
+            print(f"extractor watch: {e}", file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK
+    print(f"watching {args.inbox} (Ctrl-C to stop)", file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt):
+        watcher.run_forever(args.interval)
+    return EXIT_OK
+
+
+# --- status --------------------------------------------------------------------------
+
+
+def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
+    filled = int(width * done / total) if total else 0
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    store = ResultStore(settings.database_url)
+    if args.job:
+        matches = store.find_jobs(args.job)
+        if len(matches) != 1:
+            print(f"extractor: {len(matches)} jobs match {args.job!r}", file=sys.stderr)
+            return EXIT_USAGE
+        print(job_report(store, matches[0]))
+        return EXIT_OK
+    summaries = store.batch_summaries()
+    if args.batch is not None:
+        summaries = [s for s in summaries if s.batch == args.batch]
+    if not summaries:
+        print("no jobs")
+    for s in summaries:
+        total = sum(s.counts.values())
+        finished = s.counts.get("done", 0) + s.counts.get("failed", 0)
+        counts = " ".join(f"{k} {s.counts.get(k, 0)}" for k in jobs.STATUSES)
+        print(
+            f"{s.batch or '(no batch)'}\t{bar(finished, total)} {finished}/{total} documents"
+            f"  {counts}  pages {s.pages_finished}/{s.pages_total}"
+        )
+    return EXIT_OK
+
+
+def job_report(store: ResultStore, job: JobView) -> str:
+    lines = [
+        f"job       {job.id}",
+        f"file      {job.filename}  (sha256 {job.sha256[:16]}...)",
+        f"batch     {job.batch or '-'}",
+        f"status    {job.status}" + (f"  {job.error_code}: {job.error_message}" if job.error_code
+                                     else ""),
+        f"pages     {bar(job.pages_finished, job.pages_total or 0)}"
+        f" {job.pages_finished}/{job.pages_total if job.pages_total is not None else '?'}",
+        f"attempts  {job.attempts}",
+        f"created   {job.created_at:%Y-%m-%d %H:%M:%S} UTC",
+    ]
+    if job.finished_at and job.started_at:
+        lines.append(f"took      {(job.finished_at - job.started_at).total_seconds():.1f} s")
+    if job.status == "done":
+        flagged = store.flagged_cells(job.id)
+        lines.append(f"records   {store.record_count(job.id)}  ({len(flagged)} flagged cells)")
+    return "\n".join(lines)
+
+
+# --- worker -------------------------------------------------------------------------
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.redis_url:
+        print(
+            "extractor worker: EXTRACTOR_REDIS_URL is not set. Without Redis, `extractor submit`"
+            " and `extractor watch` run jobs in-process; a worker needs a broker.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    ResultStore(settings.database_url).close()  # migrate before the pool starts
+    from workers.celery_app import QUEUE, app
+
+    argv = [
+        "worker", "--loglevel", args.loglevel, "--queues", QUEUE,
+        "--concurrency", str(args.concurrency or os.cpu_count() or 1),
+        "--pool", args.pool, "--without-gossip", "--without-mingle",
+    ]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    if args.max_tasks_per_child:
+        argv += ["--max-tasks-per-child", str(args.max_tasks_per_child)]
+    app.worker_main(argv)
+    return EXIT_OK
+
+
+# --- export ---------------------------------------------------------------------------
+
+
+def parse_since(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from e
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.cli import _out_name, summary_line
+    from extractor.emit import FORMATS, write_json, write_tables
+
+    formats = {f.strip() for f in args.format.split(",") if f.strip()}
+    if not formats <= FORMATS:
+        print(f"extractor: unknown format(s) {sorted(formats - FORMATS)}", file=sys.stderr)
+        return EXIT_USAGE
+    store = ResultStore(settings.database_url)
+    rows = store.documents(args.batch, args.since, args.needs_review)
+    out_dir = Path(args.output)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docs: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    from review.corrections import reviewed_document  # reviewed records replace the machine's
+
+    for job, original in rows:
+        doc = reviewed_document(store, job.id, original) or original
+        if "json" in formats:
+            write_json(doc, out_dir / _out_name(Path(job.filename), taken))
+        docs.append(doc)
+    if formats - {"json"}:
+        write_tables(docs, out_dir, formats)
+    print(summary_line(docs))
+    return EXIT_OK
+
+
+# --- argparse -----------------------------------------------------------------------------
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("submit", help="queue documents as jobs (prints one job id per file)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs")
+    p.add_argument("--force", action="store_true", help="run again even if the bytes were seen")
+    p.add_argument("--batch", metavar="NAME", help="group the jobs under this batch name")
+    p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("watch", help="turn files dropped in INBOX into jobs (a drop folder)")
+    p.add_argument("inbox", metavar="INBOX")
+    p.add_argument("--once", action="store_true", help="take what is there now, then exit")
+    p.add_argument("--settle", type=float, default=2.0,
+                   help="seconds a file must keep its size before pickup (default 2)")
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between scans")
+    p.add_argument("--timeout", type=float, default=None, help="with --once: give up after S s")
+    p.add_argument("--batch", metavar="NAME", help="batch name for the jobs")
+    p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("status", help="progress of the batches, or one job")
+    p.add_argument("job", nargs="?", metavar="JOB", help="a job id (or a unique prefix)")
+    p.add_argument("--batch", metavar="NAME")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("worker", help="run a Celery worker (needs EXTRACTOR_REDIS_URL)")
+    p.add_argument("-c", "--concurrency", type=int, default=0,
+                   help="worker processes (default: one per core)")
+    p.add_argument("-l", "--loglevel", default="INFO")
+    p.add_argument("--pool", default="prefork", choices=("prefork", "solo", "threads"))
+    p.add_argument("-n", "--hostname", default=None)
+    p.add_argument("--max-tasks-per-child", type=int, default=0)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("export", help="write stored documents as record-format JSON, CSV, XLSX")
+    p.add_argument("-o", "--output", required=True, metavar="DIR")
+    p.add_argument("--format", default="json", help="comma list of json,csv,xlsx (default json)")
+    p.add_argument("--batch", metavar="NAME")
+    p.add_argument("--since", type=parse_since, metavar="DATE", help="stored on or after DATE")
+    p.add_argument("--needs-review", action="store_true",
+                   help="only documents with a record that needs review")
+    p.set_defaults(func=cmd_export)
+    from review.commands import add_review_commands  # the review queue: serve, users
+
+    add_review_commands(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m workers.commands ...`: the service commands without the rest of the CLI."""
+    parser = argparse.ArgumentParser(prog="extractor")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args, load_settings()))
+    except ExtractError as e:
+        print(f"extractor: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""The flow of one job, free of Celery: submit -> start -> read each page -> assemble.
+
+    submit    store the file by content, write the job row, dispatch start
+    start     open the document, record its pages, dispatch one task per page
+    page      read one page, store its PageReading JSON; the last page dispatches assemble
+    assemble  build the records from the stored pages, save document + records + cells
+
+Every step may run twice (a redelivered task) and must leave the same rows.
+Each step counts its deliveries in the store: Redis has no dead-letter
+queue, so a document that kills its worker every time fails after
+`max_attempts` with `too_many_attempts`. Transient errors (database or
+broker unavailable) propagate for the queue to retry and do not count.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from celery.exceptions import SoftTimeLimitExceeded
+
+from extractor import ingest
+from extractor.config import Settings
+from extractor.errors import ErrorCode, ExtractError, TransientError
+from extractor.models import (
+    DocumentError,
+    DocumentResult,
+    Source,
+    page_reading_from_dict,
+    page_reading_to_dict,
+)
+from workers.pipeline_adapter import Pipeline
+from workers.store import JobView, ResultStore
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("queued", "running", "done", "failed")
+POISON_HOOK = "FORMX_TEST_POISON"  # test only: sha256 prefix whose page tasks kill their process
+SLEEP_HOOK = "FORMX_TEST_PAGE_SLEEP"  # test only: "seconds[:sha256 prefix]" a page task sleeps
+
+
+class Dispatch(Protocol):
+    """Where the next steps go: Celery tasks (tasks.CeleryDispatch) or a local queue."""
+
+    def start(self, job_id: str) -> None: ...
+
+    def page(self, job_id: str, number: int) -> None: ...
+
+    def assemble(self, job_id: str) -> None: ...
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: ResultStore
+    dispatch: Dispatch
+    pipeline: Pipeline
+
+
+@dataclass(frozen=True)
+class Submitted:
+    job_id: str
+    created: bool  # False: the same bytes were submitted before; this is that job
+
+
+# --- submit ---------------------------------------------------------------------
+
+
+def submit(path: Path, ctx: Context, *, force: bool = False, batch: str | None = None) -> Submitted:
+    path = Path(path)
+    if not path.is_file():
+        raise ExtractError(f"{path}: no such file", code=ErrorCode.FILE_NOT_FOUND)
+    sha = ingest.sha256_file(path)
+    existing = ctx.store.find_job_by_sha(sha)
+    if existing is not None and not force:
+        if existing.status == "queued":  # its start message may have been lost: send another
+            ctx.dispatch.start(existing.id)
+        return Submitted(existing.id, False)
+    stored = store_file(path, sha, ctx.settings.store)
+    job_id = ctx.store.create_job(sha, path.name, str(stored), batch)
+    try:
+        ctx.dispatch.start(job_id)
+    except Exception:
+        ctx.store.delete_job(job_id)  # no task will ever run it: do not leave it queued
+        raise
+    return Submitted(job_id, True)
+
+
+def store_file(path: Path, sha: str, store_dir: Path) -> Path:
+    """Copy into the content-addressed store: `store/ab/abcdef...pdf` (once)."""
+    suffix = path.suffix.lower() if path.suffix else ".bin"
+    dest = Path(store_dir) / sha[:2] / f"{sha}{suffix}"
+    if dest.exists():
+        return dest.resolve()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+    os.close(fd)
+    try:
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dest.resolve()
+
+
+# --- start --------------------------------------------------------------------
+
+
+def run_start(job_id: str, ctx: Context) -> None:
+    job = ctx.store.get_job(job_id)
+    if job is None or job.finished:
+        return
+    if job.pages_total is None:  # else a redelivery after the pages were recorded
+        _open_and_record(ctx, job)
+    for number in ctx.store.pending_pages(job_id):
+        ctx.dispatch.page(job_id, number)
+    _maybe_assemble(ctx, job_id)
+
+
+def _open_and_record(ctx: Context, job: JobView) -> None:
+    with _delivery(ctx, job, "start") as go:
+        if not go:
+            return
+        try:
+            doc = _open(ctx, job)
+        except (ExtractError, OSError) as e:
+            if isinstance(e, TransientError):
+                raise
+            code, message = _code_message(e, ErrorCode.FILE_NOT_FOUND)
+            fail_job(ctx, job, code, message)
+            return
+        ctx.store.mark_running(job.id, doc.kind, [(p.number, p.kind) for p in doc.pages])
+
+
+# --- page -------------------------------------------------------------------
+
+
+def run_page(job_id: str, number: int, ctx: Context) -> None:
+    job = ctx.store.get_job(job_id)
+    if job is None or job.finished:
+        return
+    if ctx.store.page_status(job_id, number) == "pending":
+        with _delivery(ctx, job, "page", number) as go:
+            if not go:
+                return
+            _test_hooks(job.sha256)
+            _read_and_save(ctx, job, number)
+    _maybe_assemble(ctx, job_id)
+
+
+def _read_and_save(ctx: Context, job: JobView, number: int) -> None:
+    t0 = time.perf_counter()
+    reading: dict[str, Any] | None = None
+    error: tuple[str, str] | None = None
+    try:
+        doc = _open(ctx, job)
+        reading = page_reading_to_dict(ctx.pipeline.read_page(doc, number, ctx.settings))
+    except TransientError:
+        raise
+    except SoftTimeLimitExceeded:
+        limit = ctx.settings.task_soft_time_limit
+        error = (ErrorCode.TIMEOUT.value, f"page {number} took longer than {limit} s")
+    except ExtractError as e:
+        error = (e.code.value, e.message)
+    except Exception as e:  # a bug on one page: report it on that page, the rest goes on
+        log.exception("page %s of job %s", number, job.id)
+        error = (ErrorCode.INTERNAL.value, f"{type(e).__name__}: {e}")
+    ctx.store.save_page(job.id, number, reading, error, time.perf_counter() - t0)
+
+
+def page_timed_out(job_id: str, number: int, ctx: Context) -> None:
+    """The page task hit its time limit outside the reading code: a `timeout` page error."""
+    if ctx.store.page_status(job_id, number) == "pending":
+        limit = ctx.settings.task_soft_time_limit
+        message = f"page {number} took longer than {limit} s"
+        ctx.store.save_page(job_id, number, None, (ErrorCode.TIMEOUT.value, message), float(limit))
+    _maybe_assemble(ctx, job_id)
+
+
+def _maybe_assemble(ctx: Context, job_id: str) -> None:
+    job = ctx.store.get_job(job_id)
+    total = job.pages_total if job else None
+    if job and not job.finished and total is not None and job.pages_finished >= total:
+        ctx.dispatch.assemble(job_id)
+
+
+# --- assemble -------------------------------------------------------------------
+
+
+def run_assemble(job_id: str, ctx: Context) -> None:
+    job = ctx.store.get_job(job_id)
+    if job is None or job.finished:
+        return
+    with _delivery(ctx, job, "assemble") as go:
+        if not go:
+            return
+        t0 = time.perf_counter()
+        pages = ctx.store.pages(job_id)
+        readings = [page_reading_from_dict(p.reading) for p in pages if p.reading is not None]
+        errors = [
+            DocumentError(p.error_code or ErrorCode.INTERNAL.value, p.error_message or "", p.page)
+            for p in pages
+            if p.status == "failed"
+        ]
+        try:
+            result = ctx.pipeline.assemble(_source(job), readings, errors, ctx.settings)
+            doc = ctx.pipeline.to_dict(result)
+        except TransientError:
+            raise
+        except SoftTimeLimitExceeded:
+            limit = ctx.settings.task_soft_time_limit
+            fail_job(ctx, job, ErrorCode.TIMEOUT.value, f"assembling took longer than {limit} s")
+            return
+        except Exception as e:
+            if not isinstance(e, ExtractError):
+                log.exception("assembling job %s", job_id)
+            fail_job(ctx, job, *_code_message(e, ErrorCode.INTERNAL))
+            return
+        ctx.store.save_document(job_id, doc, assemble_seconds=time.perf_counter() - t0)
+
+
+def _source(job: JobView) -> Source:
+    kind = job.kind if job.kind in ("born_digital", "scanned", "mixed") else "born_digital"
+    return Source(job.filename, job.sha256, job.pages_total or 0, kind)  # type: ignore[arg-type]
+
+
+# --- failing a job ---------------------------------------------------------------
+
+
+def fail_job(ctx: Context, job: JobView, code: str, message: str, page: int | None = None) -> None:
+    """Finish the job as failed; its document still gets stored, with no records and the error."""
+    result = DocumentResult(_source(job), errors=(DocumentError(code, message, page),))
+    ctx.store.save_document(job.id, ctx.pipeline.to_dict(result), failed=(code, message))
+
+
+def _code_message(e: Exception, default: ErrorCode) -> tuple[str, str]:
+    if isinstance(e, ExtractError):
+        return e.code.value, e.message
+    return default.value, f"{type(e).__name__}: {e}"
+
+
+@contextmanager
+def _delivery(
+    ctx: Context, job: JobView, task: str, page: int | None = None
+) -> Iterator[bool]:
+    """Count this delivery; yield False (job failed) past max_attempts; transient: uncount."""
+    n = ctx.store.count_delivery(job.id, page, task)
+    if n > ctx.settings.max_attempts:
+        where = f"page {page}" if page is not None else f"the {task} step"
+        message = (
+            f"{where} was delivered {n} times without finishing (its worker died each time);"
+            f" giving up after EXTRACTOR_MAX_ATTEMPTS={ctx.settings.max_attempts}"
+        )
+        fail_job(ctx, job, ErrorCode.TOO_MANY_ATTEMPTS.value, message, page)
+        yield False
+        return
+    try:
+        yield True
+    except TransientError:
+        with suppress(TransientError):
+            ctx.store.uncount_delivery(job.id, page, task)
+        raise
+
+
+# --- open documents, kept per process: the pages of a few annexes arrive interleaved ---
+
+OPEN_DOCUMENTS = 4
+_open_docs: OrderedDict[str, ingest.Document] = OrderedDict()
+
+
+def _open(ctx: Context, job: JobView) -> ingest.Document:
+    doc = _open_docs.get(job.store_path)
+    if doc is not None:
+        _open_docs.move_to_end(job.store_path)
+        return doc
+    doc = ctx.pipeline.open_document(Path(job.store_path), ctx.settings)
+    _open_docs[job.store_path] = doc
+    while len(_open_docs) > OPEN_DOCUMENTS:
+        _close(_open_docs.popitem(last=False)[1])
+    return doc
+
+
+def close_cached_document() -> None:
+    while _open_docs:
+        _close(_open_docs.popitem()[1])
+
+
+def _close(doc: ingest.Document) -> None:
+    try:
+        doc.close()
+    except Exception:
+        log.debug("closing a cached document", exc_info=True)
+
+
+def _test_hooks(sha256: str) -> None:
+    poison = os.environ.get(POISON_HOOK)
+    if poison and sha256.startswith(poison):
+        os._exit(70)  # like a segfault in a native library: no exception, no cleanup
+    pause, _, prefix = os.environ.get(SLEEP_HOOK, "").partition(":")
+    if pause and sha256.startswith(prefix):
+        time.sleep(float(pause))
+
+
+# --- in-process mode: the same steps, run from a local queue -----------------------
+
+
+class LocalDispatch:
+    """Runs the steps in this process (no Redis): the embedded default."""
+
+    def __init__(self, retries: int = 8, backoff_max: float = 30.0,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.queue: list[tuple[str, tuple[Any, ...]]] = []
+        self.retries = retries
+        self.backoff_max = backoff_max
+        self.sleep = sleep
+
+    def start(self, job_id: str) -> None:
+        self.queue.append(("start", (job_id,)))
+
+    def page(self, job_id: str, number: int) -> None:
+        self.queue.append(("page", (job_id, number)))
+
+    def assemble(self, job_id: str) -> None:
+        self.queue.append(("assemble", (job_id,)))
+
+    def drain(self, ctx: Context) -> None:
+        steps: dict[str, Callable[..., None]] = {
+            "start": run_start, "page": run_page, "assemble": run_assemble,
+        }
+        try:
+            while self.queue:
+                name, args = self.queue.pop(0)
+                self._with_retries(steps[name], args, ctx)
+        finally:
+            close_cached_document()
+
+    def _with_retries(self, step: Callable[..., None], args: tuple[Any, ...], ctx: Context) -> None:
+        for attempt in range(self.retries + 1):
+            try:
+                step(*args, ctx)
+                return
+            except TransientError as e:
+                if attempt == self.retries:
+                    raise
+                delay = min(self.backoff_max, 2.0**attempt)
+                log.warning("%s; retrying in %.0f s", e, delay)
+                self.sleep(delay)

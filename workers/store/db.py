@@ -1,0 +1,94 @@
+"""Engine, sessions and migrations of the result store.
+
+SQLite (the default, WAL mode, writers take the lock up front with BEGIN
+IMMEDIATE) or PostgreSQL. Any database failure that a retry can cure
+(unreachable, locked, read-only, a lost connection, a lost insert race) is
+raised as StoreUnavailable, a TransientError, so the queue retries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session, sessionmaker
+
+from extractor.errors import TransientError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 10
+PG_MIGRATION_LOCK = 0x45585452  # pg_advisory_xact_lock key: "EXTR"
+TRANSIENT_DB_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    sa_exc.IntegrityError,  # a lost race between two redeliveries: the retry sees the winner
+)
+
+
+class StoreUnavailable(TransientError):
+    """The database could not be reached or written; the queue retries."""
+
+
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
+    """An engine; on SQLite a `readonly` one begins its transactions without the write lock."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, "BEGIN" if readonly else "BEGIN IMMEDIATE")
+    return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on error; DB trouble is transient."""
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except TRANSIENT_DB_ERRORS as e:
+        raise StoreUnavailable(f"database unavailable: {type(e).__name__}: {_short(e)}") from e
+
+
+def _short(e: Exception) -> str:
+    return str(e).splitlines()[0][:300] if str(e) else ""
+
+
+def migrate(engine: Engine) -> None:
+    """`alembic upgrade head`, safe to run from many processes at once."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except TRANSIENT_DB_ERRORS as e:
+        raise StoreUnavailable(f"database unavailable while migrating: {_short(e)}") from e

@@ -1,0 +1,114 @@
+"""Thin Celery tasks: JSON ids in, a call into jobs.py, nothing else.
+
+Transient errors (the database or the broker unavailable) are retried with
+exponential backoff and jitter; everything else is handled in jobs.py, where
+bad input fails the job once, with its error code and message.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+import kombu.exceptions
+import redis.exceptions
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+
+from extractor.config import Settings, load_settings
+from extractor.errors import ErrorCode, TransientError
+from workers import jobs
+from workers.celery_app import app
+from workers.pipeline_adapter import default_pipeline
+from workers.store import ResultStore
+
+log = logging.getLogger(__name__)
+
+TRANSIENT: tuple[type[Exception], ...] = (
+    TransientError,  # includes store.StoreUnavailable
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+MAX_RETRIES = 12  # with backoff capped at 60 s: rides out about ten minutes of outage
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()
+
+
+class CeleryDispatch:
+    def start(self, job_id: str) -> None:
+        start_job.apply_async((job_id,))
+
+    def page(self, job_id: str, number: int) -> None:
+        read_page.apply_async((job_id, number))
+
+    def assemble(self, job_id: str) -> None:
+        assemble_job.apply_async((job_id,))
+
+
+_context: list[jobs.Context] = []
+
+
+def worker_context() -> jobs.Context:
+    """The store, pipeline and dispatch of this worker process, built once."""
+    if not _context:
+        s = settings()
+        _context.append(
+            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch(), default_pipeline())
+        )
+    return _context[0]
+
+
+class JobTask(Task):
+    autoretry_for = TRANSIENT
+    retry_backoff = 2
+    retry_backoff_max = 60
+    retry_jitter = True
+    max_retries = MAX_RETRIES
+    acks_late = True
+    reject_on_worker_lost = True
+
+    def on_failure(
+        self, exc: Exception, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+        einfo: Any,
+    ) -> None:
+        """A time limit, retries run out, or a bug: never leave the job running for ever.
+
+        A page over its time limit becomes a `timeout` error of that page (the
+        document goes on); anything else fails the job with its code.
+        """
+        if not args:
+            return
+        job_id = str(args[0])
+        timed_out = isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded)
+        try:
+            ctx = worker_context()
+            if self.name == "extractor.page" and timed_out and len(args) > 1:
+                jobs.page_timed_out(job_id, int(args[1]), ctx)
+                return
+            job = ctx.store.get_job(job_id)
+            if job is not None and not job.finished:
+                code = ErrorCode.TIMEOUT if timed_out else ErrorCode.INTERNAL
+                message = f"{self.name} gave up: {type(exc).__name__}: {exc}"
+                jobs.fail_job(ctx, job, code.value, message)
+        except Exception:
+            log.warning("could not record the failure of job %s", job_id, exc_info=True)
+
+
+@app.task(base=JobTask, name="extractor.start")
+def start_job(job_id: str) -> None:
+    jobs.run_start(job_id, worker_context())
+
+
+@app.task(base=JobTask, name="extractor.page")
+def read_page(job_id: str, page: int) -> None:
+    jobs.run_page(job_id, page, worker_context())
+
+
+@app.task(base=JobTask, name="extractor.assemble")
+def assemble_job(job_id: str) -> None:
+    jobs.run_assemble(job_id, worker_context())
