@@ -11,7 +11,7 @@ from typing import Any
 
 from extractor import ingest
 from extractor.config import Settings, load_settings
-from extractor.emit import FORMATS, document_to_dict, write_json, write_tables
+from extractor.emit import document_to_dict, parse_formats, write_json, write_tables
 from extractor.errors import ErrorCode, ExtractError
 from extractor.layout.spec import LayoutSpec, load_layout, load_layouts
 from extractor.models import DocumentError, DocumentResult, Source
@@ -67,9 +67,10 @@ def summary_line(docs: list[dict[str, Any]]) -> str:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
-    formats = {f.strip() for f in args.format.split(",") if f.strip()}
-    if not formats <= FORMATS:
-        print(f"extractor: unknown format(s) {sorted(formats - FORMATS)}", file=sys.stderr)
+    try:
+        formats = parse_formats(args.format)
+    except ValueError as e:
+        print(f"extractor: {e}", file=sys.stderr)
         return EXIT_USAGE
     layouts = load_layouts(settings.layouts_dir)
     inputs = expand_inputs(args.inputs)

@@ -16,6 +16,14 @@ from extractor.models import DocumentResult, Field, Record
 FORMATS = {"json", "csv", "xlsx"}
 
 
+def parse_formats(text: str) -> set[str]:
+    """`json,csv` -> {"json", "csv"}; ValueError names what is unknown."""
+    formats = {f.strip() for f in text.split(",") if f.strip()}
+    if not formats <= FORMATS:
+        raise ValueError(f"unknown format(s) {sorted(formats - FORMATS)}; known: json, csv, xlsx")
+    return formats
+
+
 def field_to_dict(f: Field) -> dict[str, Any]:
     return {
         "text": f.text,

@@ -181,11 +181,12 @@ def parse_since(text: str) -> datetime:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from extractor.cli import _out_name, summary_line
-    from extractor.emit import FORMATS, write_json, write_tables
+    from extractor.emit import parse_formats, write_json, write_tables
 
-    formats = {f.strip() for f in args.format.split(",") if f.strip()}
-    if not formats <= FORMATS:
-        print(f"extractor: unknown format(s) {sorted(formats - FORMATS)}", file=sys.stderr)
+    try:
+        formats = parse_formats(args.format)
+    except ValueError as e:
+        print(f"extractor: {e}", file=sys.stderr)
         return EXIT_USAGE
     store = ResultStore(settings.database_url)
     rows = store.documents(args.batch, args.since, args.needs_review)
