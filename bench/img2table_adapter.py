@@ -1,6 +1,11 @@
-"""img2table (bordered tables + its Tesseract OCR, chi_sim) as a PageReading, for the
+"""img2table (bordered tables) + Tesseract (chi_sim) as a PageReading, for the
 side-by-side benchmark: its cells become our Cell/Table model so the same layout
-mapping and scorer judge both."""
+mapping and scorer judge both.
+
+img2table's own OCR step (`extract_tables(ocr=TesseractOCR(lang="chi_sim"))`) returns
+no table at all on these pages with img2table 2.0.0 here (the tables are found without
+OCR and dropped after it), so its grid is read cell by cell with Tesseract (psm 6,
+chi_sim) instead, the crop inset by 2 pt from the rulings."""
 
 from __future__ import annotations
 
@@ -17,9 +22,9 @@ _OCR: Any = None
 def _ocr() -> Any:
     global _OCR
     if _OCR is None:
-        from img2table.ocr import TesseractOCR
+        from extractor.ocr.tesseract import TesseractEngine
 
-        _OCR = TesseractOCR(n_threads=1, lang="chi_sim")
+        _OCR = TesseractEngine()
     return _OCR
 
 
@@ -28,18 +33,30 @@ def read_page_img2table(image: np.ndarray, scale: float, page: Page) -> PageRead
 
     _ok, png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     doc = Image(src=png.tobytes(), detect_rotation=True)  # its deskew; without it no table
-    found = doc.extract_tables(ocr=_ocr(), implicit_rows=False, borderless_tables=False,
-                               min_confidence=30)
-    tables = tuple(t for t in (_table(x, scale, page.number) for x in found) if t is not None)
+    found = doc.extract_tables(implicit_rows=False, borderless_tables=False)
+    grey = cv2.cvtColor(doc.images[0], cv2.COLOR_RGB2GRAY)  # in img2table's deskewed frame
+    tables = tuple(t for t in (_table(x, scale, page.number, grey) for x in found)
+                   if t is not None)
     return PageReading(page, tables, (), 0, "img2table+tesseract")
 
 
-def _table(extracted: Any, scale: float, page: int) -> Table | None:
+def _read(grey: np.ndarray, box: tuple[int, int, int, int], scale: float) -> str:
+    inset = int(2 * scale)
+    x1, y1, x2, y2 = box
+    crop = grey[y1 + inset:y2 - inset, x1 + inset:x2 - inset]
+    if crop.size == 0 or (crop < 128).mean() < 0.002:
+        return ""
+    return str(_ocr().recognize(crop, "multiline").text)
+
+
+def _table(extracted: Any, scale: float, page: int, grey: np.ndarray) -> Table | None:
     unique: dict[tuple[int, int, int, int], str] = {}
     for row in extracted.content.values():
         for cell in row:
             b = cell.bbox
-            unique[(b.x1, b.y1, b.x2, b.y2)] = (cell.value or "").strip()
+            key = (b.x1, b.y1, b.x2, b.y2)
+            if key not in unique:
+                unique[key] = _read(grey, key, scale)
     if not unique:
         return None
     xs = sorted({k[0] for k in unique} | {k[2] for k in unique})

@@ -39,14 +39,14 @@ def test_a_broken_line_still_separates_but_a_missing_one_merges():
     segs = box(0, 0, 200, 40)
     segs += [Segment(False, 100, 0, 15), Segment(False, 100, 22, 40)]  # a gap of 7 of 40
     assert len(segments_to_tables(segs, page=1)[0].cells) == 2
-    segs = box(0, 0, 200, 60) + [Segment(True, 40, 0, 200), Segment(False, 100, 0, 8)]  # a stub
+    segs = [*box(0, 0, 200, 60), Segment(True, 40, 0, 200), Segment(False, 100, 0, 8)]  # a stub
     (table,) = segments_to_tables(segs, page=1)
     assert len(table.cells) == 2 and table.cells[0].col_span == 2
 
 
 def test_two_tables_on_a_page_and_stray_lines():
-    segs = box(0, 0, 100, 40) + [Segment(False, 50, 0, 40)]
-    segs += box(0, 100, 100, 140) + [Segment(True, 120, 0, 100)]
+    segs = [*box(0, 0, 100, 40), Segment(False, 50, 0, 40)]
+    segs += [*box(0, 100, 100, 140), Segment(True, 120, 0, 100)]
     segs += [Segment(True, 300, 0, 400)]  # a signature line, no table
     tables = segments_to_tables(segs, page=1)
     assert [len(t.cells) for t in tables] == [2, 2]
@@ -55,7 +55,7 @@ def test_two_tables_on_a_page_and_stray_lines():
 
 def test_rows_with_their_own_column_boundaries():
     # like Word: each row's inner borders at different x
-    segs = box(0, 0, 300, 60) + [Segment(True, 30, 0, 300)]
+    segs = [*box(0, 0, 300, 60), Segment(True, 30, 0, 300)]
     segs += [Segment(False, 120, 0, 30), Segment(False, 80, 30, 60), Segment(False, 200, 30, 60)]
     (table,) = segments_to_tables(segs, page=1)
     top = sorted(c.bbox[0] for c in table.cells if c.bbox[1] == 0)

@@ -58,5 +58,5 @@ def test_bad_yaml_and_duplicate_ids(tmp_path):
 
 
 def test_empty_folder_is_an_error(tmp_path):
-    with pytest.raises(LayoutSpecError, match="no \\*.yaml"):
+    with pytest.raises(LayoutSpecError, match=r"no \*\.yaml"):
         load_layouts(tmp_path)
