@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from functools import lru_cache
+
+from rapidfuzz import fuzz
 
 from extractor.compare import normalize_text
 from extractor.models import Cell, FormInstance
@@ -21,6 +23,7 @@ MIN_FUZZY = 0.75  # a cell that matches a label less well than this is not that 
 MAX_LABEL_CHARS = 40  # longer cells are values, never labels
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     key = normalize_text(text)
     key = _BRACKETED.sub("", key)
@@ -45,6 +48,7 @@ class LabelIndex:
 
     def __init__(self, form: FormInstance):
         self.by_key: dict[str, list[tuple[int, Cell]]] = {}
+        self._found: dict[tuple[str, ...], list[LabelHit]] = {}  # several layouts share labels
         for ti, table in enumerate(form.tables):
             for cell in table.cells:
                 key = label_key(cell.text)
@@ -53,6 +57,11 @@ class LabelIndex:
 
     def find(self, labels: tuple[str, ...]) -> list[LabelHit]:
         """Cells printing one of the labels, best first (exact before fuzzy, then top first)."""
+        if labels not in self._found:
+            self._found[labels] = self._find(labels)
+        return self._found[labels]
+
+    def _find(self, labels: tuple[str, ...]) -> list[LabelHit]:
         hits = []
         for label in labels:
             for ti, cell in self.by_key.get(label_key(label), []):
@@ -70,7 +79,7 @@ class LabelIndex:
             for key, cells in self.by_key.items():
                 if abs(len(key) - len(want)) > max(2, len(want) // 2):
                     continue
-                ratio = SequenceMatcher(None, want, key).ratio()
+                ratio = fuzz.ratio(want, key, score_cutoff=MIN_FUZZY * 100) / 100
                 if ratio >= MIN_FUZZY:
                     hits.extend(LabelHit(ratio * 0.95, ti, c) for ti, c in cells)
         return hits
