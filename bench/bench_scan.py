@@ -71,7 +71,11 @@ def read_scan(path: Path, settings: Settings, stages: Stages) -> tuple[Source, l
         for page in doc.pages:
             image, scale = stages.run("render", ingest.page_image, doc, page.number,
                                       settings.render_dpi)
-            reading, timings = scan_page(image, scale, page, settings)
+            if stages.memory:  # one tracemalloc window over the three scan stages
+                reading, timings = stages.run("scan", scan_page, image, scale, page, settings)
+                stages.seconds["scan"] -= sum(timings.values())
+            else:
+                reading, timings = scan_page(image, scale, page, settings)
             for k, v in timings.items():
                 stages.seconds[k] += v
             readings.append(reading)
@@ -126,7 +130,8 @@ def print_score(name: str, score: Score) -> None:
     s = score.summary()
     print(f"{name:<28} cells {s['cells']:>5}  short exact {s['short_exact']:.2%}  "
           f"goal CER {s['goal_cer']:.2%}  wrong flagged {s['wrong_flagged']:.1%}  "
-          f"flagged {s['flagged_share']:.1%}  unflagged wrong {s['unflagged_wrong']:.2%}  "
+          f"flagged {s['flagged_share']:.1%} (by OCR {s['engine_flagged_share']:.1%})  "
+          f"unflagged wrong {s['unflagged_wrong']:.2%}  "
           f"conf>=0.9 wrong {s['confident_wrong']:.2%}")
 
 
@@ -175,12 +180,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show-wrong", action="store_true")
     ap.add_argument("--scans", type=Path, default=None, help="folder with manifest.json")
     ap.add_argument("--accept", type=float, help="override scan.ACCEPT (0: raw engine scores)")
+    ap.add_argument("--rec-height", type=int, help="RapidOCR input height (default 48)")
     ap.add_argument("--calibrate", nargs=2, type=Path, metavar=("PRIMARY_RAW", "SECOND_RAW"),
                     help="replay the decision rule over two --raw files and stop")
     args = ap.parse_args(argv)
     if args.calibrate:
         calibrate(*args.calibrate)
         return 0
+    if args.rec_height:
+        from extractor.ocr import rapid
+
+        rapid.REC_HEIGHT = args.rec_height
     global SCANS
     SCANS = args.scans or SCANS
     if args.accept is not None:

@@ -51,7 +51,8 @@ def suppress_red(image: np.ndarray) -> tuple[np.ndarray, float]:
     g = image[:, :, 1].astype(np.int16)
     b = image[:, :, 2].astype(np.int16)
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    red = (r - np.maximum(g, b) > 20) & (r > 100)
+    # seal ink is light in red; a ruling or glyph under the seal stays darker (r <= 150)
+    red = (r - np.maximum(g, b) > 20) & (r > 150)
     share = float(red.mean())
     if share == 0.0:
         return gray, 0.0

@@ -199,7 +199,7 @@ def is_lone_dash(ink: np.ndarray, scale: float) -> bool:
     """One flat bar, 3-20 pt long and under 1.6 pt thick: a dash (—), which recognisers
     read as 一, | or 1 when it stands alone."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    blobs = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= scale * scale]  # >= 1 pt²
+    blobs = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 2 * scale * scale]  # >= 2 pt²
     if len(blobs) != 1:
         return False
     w, h = int(blobs[0][cv2.CC_STAT_WIDTH]), int(blobs[0][cv2.CC_STAT_HEIGHT])

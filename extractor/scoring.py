@@ -15,6 +15,7 @@ from typing import Any
 from extractor.compare import normalize_text
 
 LONG_FIELDS = ("goal.expected", "goal.actual")
+ENGINE_FLAGS = frozenset({"low_confidence", "engines_disagree", "unreadable"})
 
 
 @dataclass
@@ -75,6 +76,12 @@ class Score:
         return sum(o.flagged for o in self.observations) / max(1, self.cells)
 
     @property
+    def engine_flagged_share(self) -> float:
+        """Share of cells flagged by the OCR engines (not by the layout's rules)."""
+        n = sum(bool(set(o.flags) & ENGINE_FLAGS) for o in self.observations)
+        return n / max(1, self.cells)
+
+    @property
     def unflagged_wrong(self) -> float:
         """Share of unflagged short cells that are wrong."""
         clear = [o for o in self._short() if not o.flagged]
@@ -93,6 +100,7 @@ class Score:
             "goal_cer": round(self.goal_cer, 4),
             "wrong_flagged": round(self.wrong_flagged, 4),
             "flagged_share": round(self.flagged_share, 4),
+            "engine_flagged_share": round(self.engine_flagged_share, 4),
             "unflagged_wrong": round(self.unflagged_wrong, 4),
             "confident_wrong": round(self.confident_wrong, 4),
         }

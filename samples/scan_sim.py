@@ -59,17 +59,17 @@ def params(level: str, key: str) -> Degrade:
     u = rng.uniform
     if level == "clean":
         return Degrade(300, bool(rng.random() < 0.3), u(-0.3, 0.3), 1.0, (0, 0), 0.3, 1.5,
-                       70, 1.0, "", False, 0, 0, False)
+                       60, 1.0, "", False, 0, 0, False)
     if level == "typical":
         return Degrade(
             int(rng.choice([200, 300])), bool(rng.random() < 0.6), u(-1.5, 1.5), u(0.985, 1.015),
-            (int(u(-12, 12)), int(u(-12, 12))), u(0.4, 0.8), u(2, 5), int(u(60, 80)),
+            (int(u(-12, 12)), int(u(-12, 12))), u(0.4, 0.8), u(2, 5), int(u(55, 72)),
             u(0.8, 0.95), str(rng.choice(["", "unit", "total"], p=[0.5, 0.25, 0.25])),
             bool(rng.random() < 0.5), int(u(0, 60)), 0, False,
         )
     return Degrade(
         int(rng.choice([200, 300])), bool(rng.random() < 0.7), u(-3, 3), u(0.97, 1.03),
-        (int(u(-25, 25)), int(u(-25, 25))), u(0.7, 1.2), u(4, 9), int(u(40, 60)),
+        (int(u(-25, 25)), int(u(-25, 25))), u(0.7, 1.2), u(4, 9), int(u(35, 50)),
         u(0.6, 0.8), str(rng.choice(["unit", "total"])), True, int(u(50, 250)),
         int(rng.choice([0, 20, 40])), bool(rng.random() < 0.2),
     )
@@ -233,7 +233,7 @@ def write_pdf(path: Path, pages: list[tuple[Image.Image, Degrade, float, float]]
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    c = canvas.Canvas(str(path), pageCompression=1)
+    c = canvas.Canvas(str(path), pageCompression=1, invariant=1)  # same bytes every run
     for im, p, w, h in pages:
         c.setPageSize((w, h))
         data = _png_bytes(im) if p.fax else jpeg_bytes(im, p.jpeg)

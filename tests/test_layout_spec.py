@@ -35,6 +35,7 @@ def test_every_shipped_layout_loads():
         (lambda d: d["rules"].append({"id": "bad", "check": "__import__('os')"}), "rules[8].check"),
         (lambda d: d["rules"].append({"id": "bad", "check": "total.weight =="}), "rules[8].check"),
         (lambda d: d["fields"].update(year={"line": "(unclosed"}), "fields.year.line"),
+        (lambda d: d["rules"][0].update(mark=["total.nope"]), "rules[0].mark"),
     ],
 )
 def test_a_bad_spec_names_file_and_key(mutate, key):

@@ -2,9 +2,11 @@
 
     ink_to_line_masks   morphological opening with long thin kernels, then
                         closing along the line to repair breaks
-    masks_to_segments   one Segment per connected line piece, in PDF points
-    keep_ruled          drop pieces that do not join the grid (seal arcs,
-                        signature strokes, the scanner's dark edge)
+    masks_to_segments   one Segment per connected line piece, in PDF points: the
+                        straight, thin part of it (a seal arc bows, a signature
+                        slopes, the scanner's dark edge is thick)
+    drop_faint          pieces much lighter than the rulings (a grey seal's ring)
+    keep_ruled          pieces that meet two long rulings, trimmed to them
     segments_to_tables  (grid/build.py, shared with the text path): fine grid,
                         merged cells with row and column spans
 """
@@ -33,9 +35,6 @@ JOIN_TOL_PT = 4.0  # how near a line end must come to a crossing line
 class LineMasks:
     horizontal: np.ndarray
     vertical: np.ndarray
-
-    def union(self) -> np.ndarray:
-        return cv2.bitwise_or(self.horizontal, self.vertical)
 
 
 def find_tables(
@@ -126,7 +125,7 @@ def _straight_part(comp: np.ndarray, scale: float) -> tuple[float, int, int] | N
         return None  # a bar, a seal's ring or the scanner's dark edge, not a ruling
     filled = counts > 0
     centre = (np.arange(run.shape[0])[:, None] * run).sum(axis=0)[filled] / counts[filled]
-    if np.percentile(centre, 95) - np.percentile(centre, 5) > MAX_BOW_PT * scale:
+    if np.percentile(centre, 85) - np.percentile(centre, 15) > MAX_BOW_PT * scale:
         return None  # curved or sloped: an arc of a seal, a signature
     return at, int(starts[k]), int(ends[k])
 
@@ -147,7 +146,7 @@ def _darkness(s: Segment, gray: np.ndarray, scale: float) -> float:
     """The median of the darkest pixel across the line, sampled along it."""
     h, w = gray.shape[:2]
     along = np.linspace(s.start, s.end, 24)[2:-2] * scale
-    across = int(round(s.at * scale))
+    across = round(s.at * scale)
     t = max(1, int(scale))
     if s.horizontal:
         xs = np.clip(along.astype(int), 0, w - 1)

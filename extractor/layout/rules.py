@@ -1,7 +1,9 @@
 """A layout's cross-field rules, run over a record: failures become flags.
 
-A failed rule adds `validation:<id>` to the record and to every cell the
-rule read, and a RuleFailure naming those cells (emitted as `validations`).
+A failed rule adds `validation:<id>` to the record and to the cells it marks
+(by default every cell it read; a sum over a column marks just its total,
+so one misread cell does not flag the column), and a RuleFailure naming
+every cell it read (emitted as `validations`, highlighted for a reviewer).
 """
 
 from __future__ import annotations
@@ -51,12 +53,21 @@ def check_rule(rule: RuleSpec, record: Record, spec: LayoutSpec) -> list[RuleFai
     return failures
 
 
-def _flag_cells(record: Record, failures: list[RuleFailure]) -> Record:
+def _marked(key: str, mark: tuple[str, ...]) -> bool:
+    """Does the rule's `mark` list name this cell? `indicators.score` and a row rule's
+    `score` name every indicators[i].score."""
+    if not mark or key in mark:
+        return True
+    m = _ROW_KEY.match(key)
+    return bool(m) and (m.group(2) in mark or f"indicators.{m.group(2)}" in mark)
+
+
+def _flag_cells(record: Record, failures: list[tuple[RuleFailure, tuple[str, ...]]]) -> Record:
     fields = dict(record.fields)
     rows = [dict(r) for r in record.indicators]
-    for failure in failures:
+    for failure, mark in failures:
         flag = f"validation:{failure.rule}"
-        for key in failure.cells:
+        for key in (k for k in failure.cells if _marked(k, mark)):
             m = _ROW_KEY.match(key)
             if m:
                 i, col = int(m.group(1)), m.group(2)
@@ -68,8 +79,9 @@ def _flag_cells(record: Record, failures: list[RuleFailure]) -> Record:
 
 
 def validate(record: Record, spec: LayoutSpec) -> Record:
-    failures = [f for rule in spec.rules for f in check_rule(rule, record, spec)]
-    flagged = _flag_cells(record, failures)
+    marked = [(f, rule.mark) for rule in spec.rules for f in check_rule(rule, record, spec)]
+    failures = [f for f, _ in marked]
+    flagged = _flag_cells(record, marked)
     flags = tuple(dict.fromkeys(record.flags + tuple(f"validation:{f.rule}" for f in failures)))
     return replace(flagged, flags=flags, failures=record.failures + tuple(failures))
 

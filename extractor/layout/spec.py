@@ -67,6 +67,7 @@ class RuleSpec:
     check: str
     each: str | None = None  # "indicators": checked row by row
     message: str = ""
+    mark: tuple[str, ...] = ()  # the cells a failure flags (default: every cell the rule reads)
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def _rules(path: str, data: Any, spec_keys: set[str], row_keys: set[str]) -> tup
         raise LayoutSpecError(path, "rules", "expected a list of rules")
     rules = []
     for i, item in enumerate(data):
-        r = _Reader(path, f"rules[{i}]", item, {"id", "check", "each", "message"})
+        r = _Reader(path, f"rules[{i}]", item, {"id", "check", "each", "message", "mark"})
         rid = str(r.get("id", required=True))
         check = str(r.get("check", required=True))
         each = r.get("each")
@@ -252,7 +253,10 @@ def _rules(path: str, data: Any, spec_keys: set[str], row_keys: set[str]) -> tup
             compile_check(check, known)
         except ValueError as e:
             raise LayoutSpecError(path, f"rules[{i}].check", str(e)) from e
-        rules.append(RuleSpec(rid, check, each, str(r.get("message", ""))))
+        mark = r.labels("mark")
+        if set(mark) - known:
+            raise LayoutSpecError(path, f"rules[{i}].mark", f"unknown field {sorted(set(mark) - known)[0]!r}")
+        rules.append(RuleSpec(rid, check, each, str(r.get("message", "")), mark))
     return tuple(rules)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from extractor.ocr.base import OcrEngineError, OcrResult, too_small
 
-REC_HEIGHT = 48  # the model's input height
+REC_HEIGHT = 40  # input height: the model takes any; 40 read the typical scans best (48: -0.2%, 19% slower)
 MIN_WIDTH = 64  # narrower crops are padded to this (the library pads everything to 320)
 
 
@@ -42,9 +42,9 @@ def _recognizer(threads: int) -> Any:
 class RapidEngine:
     name = "rapid"
 
-    def __init__(self, threads: int = 1, height: int = REC_HEIGHT):
+    def __init__(self, threads: int = 1, height: int | None = None):
         self._rec = _recognizer(threads)
-        self.height = height
+        self.height = height or REC_HEIGHT
 
     def recognize(self, image: np.ndarray, kind: str = "text") -> OcrResult:
         return self.recognize_batch([image], kind)[0]
