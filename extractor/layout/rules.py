@@ -59,7 +59,7 @@ def _marked(key: str, mark: tuple[str, ...]) -> bool:
     if not mark or key in mark:
         return True
     m = _ROW_KEY.match(key)
-    return bool(m) and (m.group(2) in mark or f"indicators.{m.group(2)}" in mark)
+    return m is not None and (m.group(2) in mark or f"indicators.{m.group(2)}" in mark)
 
 
 def _flag_cells(record: Record, failures: list[tuple[RuleFailure, tuple[str, ...]]]) -> Record:
