@@ -8,6 +8,8 @@ raised as StoreUnavailable, a TransientError, so the queue retries it.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,8 +79,23 @@ def _short(e: Exception) -> str:
     return str(e).splitlines()[0][:300] if str(e) else ""
 
 
-def migrate(engine: Engine) -> None:
-    """`alembic upgrade head`, safe to run from many processes at once."""
+def migrate(engine: Engine, *, patience_s: float = 90.0) -> None:
+    """`alembic upgrade head`, safe to run from many processes at once. Processes
+    starting together queue on the database's lock; a busy lock is waited out (with
+    backoff, up to `patience_s`) rather than failing the process that lost the race."""
+    deadline = time.monotonic() + patience_s
+    delay = 0.5
+    while True:
+        try:
+            return _migrate_once(engine)
+        except StoreUnavailable:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 8.0)
+
+
+def _migrate_once(engine: Engine) -> None:
     from alembic import command
     from alembic.config import Config
 
