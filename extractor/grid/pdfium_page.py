@@ -118,27 +118,37 @@ def page_chars(page: Any, height: float) -> list[dict[str, Any]]:
         textpage.close()
 
 
-def count_text_chars(page: Any) -> int:
+def has_text(page: Any) -> bool:
+    """Any char drawn as text (stops at the first: this runs on every page at open)."""
     textpage = page.get_textpage()
     try:
-        n = textpage.count_chars()
-        return sum(
-            1
-            for i in range(n)
-            if not R.FPDFText_IsGenerated(textpage.raw, i)
-            and chr(R.FPDFText_GetUnicode(textpage.raw, i) or 32).strip()
-        )
+        for i in range(textpage.count_chars()):
+            if R.FPDFText_IsGenerated(textpage.raw, i):
+                continue
+            if chr(R.FPDFText_GetUnicode(textpage.raw, i) or 32).strip():
+                return True
+        return False
     finally:
         textpage.close()
 
 
 def image_coverage(page: Any) -> float:
-    """Share of the page covered by its largest image (a scan is one page-sized image)."""
+    """Share of the page covered by its largest image (a scan is one page-sized image,
+    sometimes wrapped in a form XObject). Raw calls: a ruled page has hundreds of path
+    objects to skip, and wrapping each in a PdfObject costs more than the check."""
     width, height = page.get_size()
+    box = [ctypes.c_float() for _ in range(4)]
     best = 0.0
-    for obj in page.get_objects(filter=[R.FPDF_PAGEOBJ_IMAGE], max_depth=4):
-        left, bottom, right, top = obj.get_bounds()
-        best = max(best, (right - left) * (top - bottom) / (width * height))
+    todo = [(R.FPDFPage_GetObject(page.raw, i), 0) for i in range(R.FPDFPage_CountObjects(page.raw))]
+    while todo:
+        obj, depth = todo.pop()
+        kind = R.FPDFPageObj_GetType(obj)
+        if kind == R.FPDF_PAGEOBJ_IMAGE and R.FPDFPageObj_GetBounds(obj, *box):
+            left, bottom, right, top = (v.value for v in box)
+            best = max(best, (right - left) * (top - bottom) / (width * height))
+        elif kind == R.FPDF_PAGEOBJ_FORM and depth < 4:
+            children = range(R.FPDFFormObj_CountObjects(obj))
+            todo += [(R.FPDFFormObj_GetObject(obj, k), depth + 1) for k in children]
     return best
 
 
@@ -148,7 +158,7 @@ def is_text_page(page: Any) -> bool:
     or text drawn as outlines) goes to the image path too."""
     if image_coverage(page) >= SCAN_COVERAGE:
         return False
-    return count_text_chars(page) > 0
+    return has_text(page)
 
 
 def read_pdfium_page(pdf: pdfium.PdfDocument, page: Page) -> PageReading:
