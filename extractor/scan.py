@@ -34,6 +34,7 @@ ACCEPT = 0.95  # primary score at or above which a cell is taken without a secon
 AGREE_CONFIDENCE = 0.95  # both engines read the same text
 EMPTY_CONFIDENCE = 0.99  # no ink in the cell
 DASH_CONFIDENCE = 0.97  # a lone flat bar
+SLASH_CONFIDENCE = 0.97  # a lone thin diagonal stroke
 FLAGGED_CEILING = 0.6  # a flagged cell never reports more than this
 
 MARK_PT = 25.0  # an ink blob wider and taller than this is a mark, not a glyph
@@ -187,6 +188,9 @@ def cells_to_lines(
         elif is_lone_dash(sub, scale):
             preset[ci] = CellReading("—", DASH_CONFIDENCE)
             continue
+        elif is_lone_slash(sub, scale):
+            preset[ci] = CellReading("/", SLASH_CONFIDENCE)
+            continue
         for ly0, ly1, lx0, lx1 in text_bands(sub, scale):
             grow = max(0, int(MIN_LINE_PT * scale) - (ly1 - ly0)) // 2
             crop = _crop(clean, x0 + lx0, y0 + ly0 - grow, x0 + lx1, y0 + ly1 + grow,
@@ -204,6 +208,32 @@ def is_lone_dash(ink: np.ndarray, scale: float) -> bool:
         return False
     w, h = int(blobs[0][cv2.CC_STAT_WIDTH]), int(blobs[0][cv2.CC_STAT_HEIGHT])
     return 3 * scale <= w <= 20 * scale and h <= 2.5 * scale and w >= 3.5 * h
+
+
+def is_lone_slash(ink: np.ndarray, scale: float) -> bool:
+    """One thin straight stroke rising to the right, 4-20 pt tall, leaning 10-40° off
+    vertical: a slash (/, not applicable), which recognisers read as Z, 7, 1 or a
+    character when it stands alone. Specks beside it (dots under DOT_PT both ways) do
+    not count."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    dot = DOT_PT * scale
+    blobs = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 2 * scale * scale
+             and (stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot)]
+    if len(blobs) != 1:
+        return False
+    x, y, w, h = (int(v) for v in stats[blobs[0], :4])
+    if not (4 * scale <= h <= 20 * scale and 0.18 * h <= w <= 0.85 * h):
+        return False
+    stroke = labels[y:y + h, x:x + w] == blobs[0]
+    rows = [np.flatnonzero(r) for r in stroke]
+    spans = np.array([r[-1] - r[0] + 1 for r in rows if len(r)])
+    if len(spans) < h - 1 or spans.max() > max(0.6 * w, 2.5 * scale):
+        return False  # a bar across it (7, Z, 4) or a gap in it
+    ys = np.array([i for i, r in enumerate(rows) if len(r)], float)
+    xs = np.array([(r[0] + r[-1]) / 2 for r in rows if len(r)])
+    slope, icpt = np.polyfit(ys, xs, 1)
+    straight = np.abs(xs - (slope * ys + icpt)).max() <= max(1.0, 0.4 * scale)
+    return bool(straight and -1.0 <= slope <= -0.18)
 
 
 def text_bands(ink: np.ndarray, scale: float) -> list[tuple[int, int, int, int]]:
@@ -245,7 +275,7 @@ def decide(
     score = min(r.confidence for r in first)
     if primary is None:
         return CellReading("", 0.0, ("unreadable",))
-    if text and score >= ACCEPT and not marked:
+    if text and score >= ACCEPT and not marked and not _lone_letter(text, crops):
         return CellReading(text, score)
     if second is None:
         flags = ("low_confidence",) if text else ("unreadable", "low_confidence")
@@ -260,6 +290,17 @@ def decide(
     best = text or other_text
     conf = min(score if text else min(r.confidence for r in other), FLAGGED_CEILING)
     return CellReading(best, conf, ("engines_disagree", "low_confidence"))
+
+
+def _lone_letter(text: str, crops: list[np.ndarray]) -> bool:
+    """A lone glyph (one line, its ink about as wide as tall) read as one alphabetic
+    non-CJK letter (N, M, И): on these forms more likely a symbol the recogniser does not
+    know alone (≥ read as N) than a letter; never taken on the primary's word alone."""
+    t = normalize_text(text)
+    if len(crops) != 1 or len(t) != 1 or not t.isalpha() or ord(t) >= 0x2E80:
+        return False
+    ys, xs = np.nonzero(crops[0] < 128)
+    return bool(len(xs) > 0 and np.ptp(xs) <= 1.5 * (np.ptp(ys) + 1))
 
 
 def _numeric(text: str) -> bool:

@@ -133,11 +133,17 @@ def score_forms(
     tag: str = "",
 ) -> Score:
     """Score the actual records against the expected ones of the forms on `pages` (one
-    list of 1-based pages per form, in the actual document's numbering)."""
-    by_first_page = {rec["pages"][0]: rec for rec in actual_doc["records"] if rec["pages"]}
+    list of 1-based pages per form, in the actual document's numbering). Forms that start
+    on the same page (short forms, several a page) are matched in document order."""
+    by_first_page: dict[int, list[dict[str, Any]]] = {}
+    for rec in actual_doc["records"]:
+        if rec["pages"]:
+            by_first_page.setdefault(rec["pages"][0], []).append(rec)
     score = Score()
     for i, (want, form_pages) in enumerate(zip(expected_records, pages, strict=True)):
-        score.add(score_record(by_first_page.get(form_pages[0]), want, f"{tag}#{i + 1}"))
+        starting_here = by_first_page.get(form_pages[0], [])
+        got = starting_here.pop(0) if starting_here else None
+        score.add(score_record(got, want, f"{tag}#{i + 1}"))
     return score
 
 

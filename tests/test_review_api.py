@@ -365,3 +365,12 @@ def test_users_add_reads_the_password_from_stdin(env: Any, monkeypatch: pytest.M
                                             password_stdin=True), settings) == 1
     finally:
         store.close()
+
+
+def test_api_docs_are_served_without_a_network(env: Any) -> None:
+    app, _, _ = env
+    client = TestClient(app)
+    html = client.get("/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in html and "cdn." not in html
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert "/api/corrections" in client.get("/openapi.json").json()["paths"]

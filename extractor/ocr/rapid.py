@@ -8,6 +8,7 @@ rapidocr_onnxruntime package, and a missing file is an OcrEngineError.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,8 @@ from extractor.ocr.base import OcrEngineError, OcrResult, too_small
 
 REC_HEIGHT = 40  # input height: the model takes any; 40 read the typical scans best (48: -0.2%, 19% slower)
 MIN_WIDTH = 64  # narrower crops are padded to this (the library pads everything to 320)
+SKIPPED_CONFIDENCE = 0.5  # a reading that left a glyph's ink without a character
+GAP_EM = 0.4  # ink at least this wide (in line heights) between two characters read is a glyph
 
 
 def _recognizer(threads: int) -> Any:
@@ -65,7 +68,10 @@ class RapidEngine:
             preds = self._rec.session(_normalise(image, self.height))[0]
         except Exception as e:  # onnxruntime raises its own types
             raise OcrEngineError(f"RapidOCR failed: {e}") from e
-        return ctc_decode(preds[0], self._rec.postprocess_op.character)
+        res = ctc_decode(preds[0], self._rec.postprocess_op.character)
+        if res.text and skipped_glyph(preds[0], _ink_columns(image, self.height)):
+            return OcrResult(res.text, min(res.confidence, SKIPPED_CONFIDENCE))
+        return res
 
 
 def ctc_decode(probs: np.ndarray, charset: list[str]) -> OcrResult:
@@ -79,6 +85,47 @@ def ctc_decode(probs: np.ndarray, charset: list[str]) -> OcrResult:
     if not text:
         return OcrResult("", 0.0)
     return OcrResult(text, float(p[keep].min()))
+
+
+def _ink_columns(image: np.ndarray, height: int) -> tuple[np.ndarray, float]:
+    """Which columns of the crop, resized as the model sees it, hold ink; and the ink's
+    height (about one em on a line of CJK text), in the same pixels."""
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    h, w = grey.shape
+    width = max(8, math.ceil(height * w / h))
+    dark = cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA) < 128
+    rows = np.flatnonzero(dark.any(axis=1))
+    em = float(rows[-1] - rows[0] + 1) if len(rows) else 0.0
+    return np.asarray(dark.any(axis=0)), em
+
+
+def skipped_glyph(probs: np.ndarray, ink: tuple[np.ndarray, float]) -> bool:
+    """A glyph's worth of ink between two characters read (or before the first, after
+    the last) that no character was read for: the recogniser dropped a glyph it does
+    not know (修缮 read as 修), usually with high confidence on what it kept."""
+    cols, em = ink
+    if em <= 0 or not cols.any():
+        return False
+    best = probs.argmax(axis=1)
+    stride = max(len(cols), MIN_WIDTH) / len(best)  # input pixels per output frame
+    centres = []
+    i = 0
+    while i < len(best):
+        j = i
+        while j + 1 < len(best) and best[j + 1] == best[i]:
+            j += 1
+        if best[i] != 0:
+            centres.append((i + j + 1) / 2 * stride)
+        i = j + 1
+    if not centres:
+        return False
+    ink_x = np.flatnonzero(cols)
+    edges = [float(ink_x[0]) - 0.55 * em, *centres, float(ink_x[-1]) + 0.55 * em]
+    for a, b in itertools.pairwise(edges):
+        lo, hi = math.ceil(a + 0.55 * em), int(b - 0.55 * em)
+        if hi - lo >= GAP_EM * em and np.count_nonzero(cols[max(0, lo):hi]) >= GAP_EM * em:
+            return True
+    return False
 
 
 def _normalise(image: np.ndarray, height: int) -> np.ndarray:
