@@ -13,7 +13,6 @@ class ErrorCode(StrEnum):
     ENCRYPTED_PDF = "encrypted_pdf"
     TOO_MANY_PAGES = "too_many_pages"
     IMAGE_TOO_LARGE = "image_too_large"
-    UNSUPPORTED_FORMAT = "unsupported_format"
     FILE_NOT_FOUND = "file_not_found"
     # per page / per form (the rest of the document goes on)
     NO_FORM_FOUND = "no_form_found"

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from extractor.layout.expr import Resolver, Value, compile_check, evaluate
 from extractor.layout.spec import LayoutSpec, RuleSpec
-from extractor.models import Field, Record, RuleFailure
+from extractor.models import Record, RuleFailure
 
 _ROW_KEY = re.compile(r"^indicators\[(\d+)\]\.(.+)$")
 
@@ -84,11 +84,3 @@ def validate(record: Record, spec: LayoutSpec) -> Record:
     flagged = _flag_cells(record, marked)
     flags = tuple(dict.fromkeys(record.flags + tuple(f"validation:{f.rule}" for f in failures)))
     return replace(flagged, flags=flags, failures=record.failures + tuple(failures))
-
-
-def field_of(record: Record, key: str) -> Field | None:
-    m = _ROW_KEY.match(key)
-    if m:
-        i = int(m.group(1))
-        return record.indicators[i].get(m.group(2)) if i < len(record.indicators) else None
-    return record.fields.get(key)
