@@ -24,6 +24,7 @@ IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 AXIS_SLOP = 0.5  # points a ruling may lean and still be horizontal/vertical
 PDFIUM_LINE_END_HYPHEN = 0x02  # PDFium reports a hyphen that ends a line as U+0002
 SCAN_COVERAGE = 0.5  # a page this much covered by one image is a scan
+MAX_FORM_DEPTH = 8  # form XObjects nested deeper than this are not searched for rulings
 
 
 def _compose(inner: Matrix, outer: Matrix) -> Matrix:
@@ -33,8 +34,10 @@ def _compose(inner: Matrix, outer: Matrix) -> Matrix:
             e * A + f * C + E, e * B + f * D + F)  # fmt: skip
 
 
-def _matrix(obj: Any) -> Matrix:
-    m = obj.get_matrix()
+def _matrix(raw: Any) -> Matrix:
+    m = R.FS_MATRIX()
+    if not R.FPDFPageObj_GetMatrix(raw, m):
+        return IDENTITY
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
@@ -83,14 +86,20 @@ def _axis_segment(p: tuple[float, float], q: tuple[float, float]) -> list[Segmen
 
 
 def page_segments(page: Any, height: float) -> list[Segment]:
+    """Every straight axis-aligned piece of every path, form XObjects included. Raw
+    calls throughout: a ruled page holds hundreds of path objects."""
     segments: list[Segment] = []
-    form_matrix: dict[int, Matrix] = {}
-    for obj in page.get_objects(filter=None, max_depth=8):
-        outer = form_matrix.get(id(obj.container), IDENTITY) if obj.container else IDENTITY
-        if obj.type == R.FPDF_PAGEOBJ_FORM:
-            form_matrix[id(obj)] = _compose(_matrix(obj), outer)
-        elif obj.type == R.FPDF_PAGEOBJ_PATH:
-            segments += _segments_of_path(obj.raw, _compose(_matrix(obj), outer), height)
+    count = R.FPDFPage_CountObjects(page.raw)
+    todo = [(R.FPDFPage_GetObject(page.raw, i), IDENTITY, 0) for i in range(count)]
+    while todo:
+        obj, outer, depth = todo.pop()
+        kind = R.FPDFPageObj_GetType(obj)
+        if kind == R.FPDF_PAGEOBJ_PATH:
+            segments += _segments_of_path(obj, _compose(_matrix(obj), outer), height)
+        elif kind == R.FPDF_PAGEOBJ_FORM and depth < MAX_FORM_DEPTH:
+            inner = _compose(_matrix(obj), outer)
+            children = range(R.FPDFFormObj_CountObjects(obj))
+            todo += [(R.FPDFFormObj_GetObject(obj, k), inner, depth + 1) for k in children]
     return segments
 
 
