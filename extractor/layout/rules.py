@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from extractor.layout.expr import Resolver, Value, compile_check, evaluate
+from extractor.layout.expr import Resolver, Value, evaluate
 from extractor.layout.spec import LayoutSpec, RuleSpec
 from extractor.models import Record, RuleFailure
 
@@ -33,13 +33,9 @@ def _record_resolver(record: Record, row: int | None = None) -> Resolver:
     return resolve
 
 
-def _known(spec: LayoutSpec) -> set[str]:
-    cols = {c.key for c in spec.indicators.columns} if spec.indicators else set()
-    return set(spec.field_keys) | cols | {f"indicators.{c}" for c in cols}
-
-
-def check_rule(rule: RuleSpec, record: Record, spec: LayoutSpec) -> list[RuleFailure]:
-    tree = compile_check(rule.check, _known(spec))
+def check_rule(rule: RuleSpec, record: Record) -> list[RuleFailure]:
+    tree = rule.tree
+    assert tree is not None, "rules are compiled when their layout is loaded"
     rows: list[int | None] = (
         list(range(len(record.indicators))) if rule.each == "indicators" else [None]
     )
@@ -79,7 +75,7 @@ def _flag_cells(record: Record, failures: list[tuple[RuleFailure, tuple[str, ...
 
 
 def validate(record: Record, spec: LayoutSpec) -> Record:
-    marked = [(f, rule.mark) for rule in spec.rules for f in check_rule(rule, record, spec)]
+    marked = [(f, rule.mark) for rule in spec.rules for f in check_rule(rule, record)]
     failures = [f for f, _ in marked]
     flagged = _flag_cells(record, marked)
     flags = tuple(dict.fromkeys(record.flags + tuple(f"validation:{f.rule}" for f in failures)))

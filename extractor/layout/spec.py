@@ -6,8 +6,9 @@ documented in layouts/README.md.
 
 from __future__ import annotations
 
+import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ class RuleSpec:
     each: str | None = None  # "indicators": checked row by row
     message: str = ""
     mark: tuple[str, ...] = ()  # the cells a failure flags (default: every cell the rule reads)
+    tree: ast.Expression | None = field(default=None, compare=False, repr=False)  # compiled at load
 
 
 @dataclass(frozen=True)
@@ -250,13 +252,13 @@ def _rules(path: str, data: Any, spec_keys: set[str], row_keys: set[str]) -> tup
         if each:
             known |= row_keys
         try:
-            compile_check(check, known)
+            tree = compile_check(check, known)
         except ValueError as e:
             raise LayoutSpecError(path, f"rules[{i}].check", str(e)) from e
         mark = r.labels("mark")
         if set(mark) - known:
             raise LayoutSpecError(path, f"rules[{i}].mark", f"unknown field {sorted(set(mark) - known)[0]!r}")
-        rules.append(RuleSpec(rid, check, each, str(r.get("message", "")), mark))
+        rules.append(RuleSpec(rid, check, each, str(r.get("message", "")), mark, tree))
     return tuple(rules)
 
 
