@@ -90,6 +90,28 @@ def expected_for(entry: dict[str, Any]) -> tuple[list[dict[str, Any]], list[list
     return [expected[f["form"] - 1] for f in forms], [f["pages"] for f in forms]
 
 
+ENGINE_USE: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # name -> [seconds, lines]
+
+
+def count_engine_use() -> None:
+    """Time every engine's recognize_batch and count the lines it was given."""
+    from extractor.ocr.rapid import RapidEngine
+    from extractor.ocr.tesseract import TesseractEngine
+
+    for cls in (RapidEngine, TesseractEngine):
+        inner = cls.recognize_batch
+
+        def timed(self: Any, images: Any, kind: str = "text", _inner: Any = inner) -> Any:
+            t = time.perf_counter()
+            out = _inner(self, images, kind)
+            use = ENGINE_USE[self.name]
+            use[0] += time.perf_counter() - t
+            use[1] += len(images)
+            return out
+
+        cls.recognize_batch = timed  # type: ignore[method-assign]
+
+
 def bench_ours(entries: list[dict[str, Any]], settings: Settings, memory: bool) -> tuple[Score, Stages, int]:
     layouts = load_layouts(settings.layouts_dir)
     stages, score, pages = Stages(memory), Score(), 0
@@ -178,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--raw", type=Path, help="write every scored cell here (JSON)")
     ap.add_argument("--limit", type=int, default=0, help="first N files only")
     ap.add_argument("--show-wrong", action="store_true")
+    ap.add_argument("--engine-use", action="store_true", help="seconds and lines per engine")
     ap.add_argument("--scans", type=Path, default=None, help="folder with manifest.json")
     ap.add_argument("--accept", type=float, help="override scan.ACCEPT (0: raw engine scores)")
     ap.add_argument("--rec-height", type=int, help="RapidOCR input height (default 48)")
@@ -201,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(ocr_engine=args.engine, ocr_second_opinion=not args.no_second)
     print(f"level {args.level}: {len(entries)} files, engine {args.engine}, "
           f"second opinion {not args.no_second}, one core")
+    if args.engine_use:
+        count_engine_use()
     wall = time.perf_counter()
     score, stages, pages = bench_ours(entries, settings, args.memory)
     wall = time.perf_counter() - wall
@@ -211,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.memory:
         print("tracemalloc peak MB per stage: "
               + ", ".join(f"{k} {v:.0f}" for k, v in stages.peak.items()))
+    for name, (secs, lines) in ENGINE_USE.items():
+        print(f"engine {name}: {lines / max(1, pages):.1f} lines/page, "
+              f"{secs / max(1, pages):.3f} s/page, {1000 * secs / max(1, lines):.1f} ms/line")
     print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     if args.show_wrong:
         for o in score.wrong():

@@ -2,7 +2,8 @@
 
     prepare_page      deskew, seal suppression, binarisation   (preprocess.py)
     find_tables       rulings -> tables of merged cells         (grid/opencv_lines.py)
-    strip_rulings     rulings and specks out of the ink and the grey image
+    strip_rulings     rulings and specks out of the ink and the grey image; marks
+                      (seals, signatures) found, a grey seal faded out (seals.py)
     cells_to_lines    each non-empty cell cut into its text lines
     read_lines        the primary engine reads every line of the page in one batch
     decide            per cell: accept, ask the second engine, flag
@@ -27,18 +28,25 @@ from extractor.grid.opencv_lines import find_tables, rulings_mask
 from extractor.models import BBox, Page, PageReading, Table, TextLine
 from extractor.ocr import SECOND_OPINION, OcrEngine, OcrResult, get_engine
 from extractor.preprocess import prepare_page
+from extractor.seals import fade_pale_mark, fit_circle
 
 WORK_DPI = 200  # pages are read at this resolution (finer ones are reduced)
 # calibrated on samples/scans typical level (bench/bench_scan.py --calibrate)
 ACCEPT = 0.95  # primary score at or above which a cell is taken without a second opinion
 AGREE_CONFIDENCE = 0.95  # both engines read the same text
 EMPTY_CONFIDENCE = 0.99  # no ink in the cell
+FADED_EMPTY_CONFIDENCE = 0.9  # no ink left once a pale seal over the cell was faded out
 DASH_CONFIDENCE = 0.97  # a lone flat bar
 SLASH_CONFIDENCE = 0.97  # a lone thin diagonal stroke
 SIGN_CONFIDENCE = 0.97  # a lone comparison sign (=, ≥, ≤, ＞, ＜)
+MARKED_AGREE_FLOOR = 0.5  # under a mark, agreement counts only above this primary score
 FLAGGED_CEILING = 0.6  # a flagged cell never reports more than this
 
-MARK_PT = 25.0  # an ink blob wider and taller than this is a mark, not a glyph
+MARK_PT = 25.0  # an ink blob larger than this both ways is a mark, not a glyph; or longer,
+MARK_MIN_PT = 6.0  # ... at least this much the other way (a ruling's remnant is thinner)
+STROKE_FILL = 0.2  # ... and inking less than this share of its box (or on a circle)
+MARK_NEAR_PT = 4.0  # a cell is marked by a mark this near it (across its ruling)
+PALE_MARK_CONTRAST = 40  # a round mark this many grey levels paler than the print is faded out
 MIN_SPECK_PT2 = 0.45  # ink blobs smaller than this (pt²) are specks, not periods
 MIN_INK_PT2 = 1.2  # a cell with less text ink than this is empty
 MIN_BAND_PT2 = 2.5  # a text line has at least this much ink
@@ -78,6 +86,10 @@ def scan_page(
     t = time.perf_counter()
     tables, rulings = find_tables(prep.line_ink, scale, page.number, prep.gray)
     ink = strip_rulings(prep.ink, prep.gray, rulings, scale)
+    if ink.ring.any():  # a pale seal makes false rulings: find the grid without its ink
+        line_ink = prep.line_ink & ~ink.seal
+        tables, rulings = find_tables(line_ink, scale, page.number, prep.gray, ink.ring)
+        ink = strip_rulings(prep.ink, prep.gray, rulings, scale)
     timings["grid"] = time.perf_counter() - t
     t = time.perf_counter()
     primary, second = engines(settings)
@@ -115,6 +127,8 @@ class PageInk:
     text: np.ndarray  # ink without rulings and specks (255 = ink)
     clean: np.ndarray  # the grey page with rulings and specks painted over as paper
     marks: np.ndarray  # ink of blobs bigger than any glyph: a seal's ring, a signature
+    ring: np.ndarray  # the ring's band of a pale seal (on a grey scan) faded into the paper
+    seal: np.ndarray  # in that seal's disc, what is as pale as the seal's ink
 
 
 def strip_rulings(
@@ -131,11 +145,33 @@ def strip_rulings(
     text[speck] = 0
     clean = gray.copy()
     clean[(lines > 0) | speck] = 255
-    big = (stats[:, cv2.CC_STAT_WIDTH] > MARK_PT * scale) & (
-        stats[:, cv2.CC_STAT_HEIGHT] > MARK_PT * scale)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    big = np.minimum(w, h) > MARK_PT * scale
+    # long, not thin: a stroke (a signature: sparse in its box) or an arc of a seal's ring
+    # that the rulings cut short; not glyphs run together (dense, on no circle)
+    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(1, w * h)
+    for i in np.flatnonzero((np.maximum(w, h) > MARK_PT * scale) & ~big
+                            & (np.minimum(w, h) > MARK_MIN_PT * scale)):
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        ys, xs = np.nonzero(labels[y:y + bh, x:x + bw] == i)
+        big[i] = fill[i] < STROKE_FILL or fit_circle(xs + x, ys + y, scale) is not None
     big[0] = False
-    marks = (big[labels] * 255).astype(np.uint8) if big.any() else np.zeros_like(text)
-    return PageInk(text, clean, marks)
+    ring, seal = np.zeros_like(text), np.zeros_like(text)
+    if not big.any():
+        return PageInk(text, clean, np.zeros_like(text), ring, seal)
+    marks = (big[labels] * 255).astype(np.uint8)
+    print_level = None
+    for i in np.flatnonzero(big):
+        x, y, bw, bh = (int(v) for v in stats[i, :4])
+        piece = labels[y:y + bh, x:x + bw] == i
+        level = float(np.median(gray[y:y + bh, x:x + bw][piece]))
+        if print_level is None:  # the strokes' cores: the darker tenth of the glyphs' ink
+            glyphs = gray[::2, ::2][(text[::2, ::2] > 0) & (marks[::2, ::2] == 0)]
+            print_level = float(np.percentile(glyphs, 10)) if glyphs.size >= 50 else 255.0
+        if level - print_level >= PALE_MARK_CONTRAST and not seal[y:y + bh, x:x + bw][piece].any():
+            ys, xs = np.nonzero(piece)
+            fade_pale_mark(text, clean, ring, seal, gray, (xs + x, ys + y), level, print_level, scale)
+    return PageInk(text, clean, marks, ring, seal)
 
 
 def read_table_cells(
@@ -183,8 +219,12 @@ def cells_to_lines(
             continue
         sub = text_ink[y0:y1, x0:x1]
         if np.count_nonzero(sub) < min_ink:
+            if np.count_nonzero(ink.seal[y0:y1, x0:x1]) >= min_ink:
+                preset[ci] = CellReading("", FADED_EMPTY_CONFIDENCE)
             continue
-        if np.count_nonzero(ink.marks[y0:y1, x0:x1]) >= min_ink:
+        near = int(MARK_NEAR_PT * scale)  # a mark the rulings cut off at the cell's border
+        if np.count_nonzero(ink.marks[max(0, y0 - near):y1 + near, max(0, x0 - near):x1 + near]
+                            ) >= min_ink or crossed(sub, scale):
             marked.add(ci)
         elif is_lone_dash(sub, scale):
             preset[ci] = CellReading("—", DASH_CONFIDENCE)
@@ -201,6 +241,22 @@ def cells_to_lines(
                          int(PAD_PT * scale))
             jobs.append(LineJob((index, ci), crop))
     return jobs, preset, marked
+
+
+def crossed(ink: np.ndarray, scale: float) -> bool:
+    """A stroke runs into the cell across its ruling (a piece of a signature or seal the
+    rulings cut off from the rest): ink bigger than a dot at the cell's edge, where the
+    rulings' band was painted out and print keeps its distance."""
+    m = max(1, int(0.5 * scale))
+    edge = np.zeros(ink.shape, bool)
+    edge[:m, :] = edge[-m:, :] = edge[:, :m] = edge[:, -m:] = True
+    if not (ink[edge] > 0).any():
+        return False
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    dot = DOT_PT * scale
+    touching = np.unique(labels[edge & (ink > 0)])
+    return any(stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot
+               for i in touching if i > 0)
 
 
 def is_lone_dash(ink: np.ndarray, scale: float) -> bool:
@@ -407,7 +463,9 @@ def decide(
     marked: bool = False,
 ) -> CellReading:
     """One cell's text, confidence and flags from its lines' primary readings. A marked
-    cell (a seal or a signature over it) is never taken on the primary's word alone."""
+    cell (a seal or a signature over it) is never taken on the primary's word alone, nor
+    on the two engines' agreement when the primary was far from sure (both read a
+    signature's stroke as "/")."""
     text = "\n".join(r.text for r in first if r.text)
     score = min(r.confidence for r in first)
     if primary is None:
@@ -421,6 +479,8 @@ def decide(
     other = second.recognize_batch(crops, kind)
     other_text = "\n".join(r.text for r in other if r.text)
     if text and normalize_text(text) == normalize_text(other_text):
+        if marked and score < MARKED_AGREE_FLOOR:
+            return CellReading(text, min(score, FLAGGED_CEILING), ("low_confidence",))
         return CellReading(text, max(AGREE_CONFIDENCE, score))
     if not text and not other_text:
         return CellReading("", 0.0, ("unreadable", "low_confidence"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
-from extractor import scan
+from extractor import scan, seals
 from extractor.compare import normalize_text
 from extractor.config import Settings, load_settings
 from extractor.models import Page, Table
@@ -113,6 +114,31 @@ def test_grey_seal_is_right_or_flagged(form) -> None:
     for t in truth:
         c = cell_at(table, t.bbox)
         assert normalize_text(c.text) == normalize_text(t.text) or c.flags, (t.text, c.text)
+
+
+def test_grey_seal_over_a_value_cell_is_faded_out(form) -> None:
+    """On a grey scan the seal cannot be told by colour; its ink is paler than the print,
+    so it is faded out by darkness: the value under it is read, and the ring's straighter
+    stretches do not become rulings (the grid keeps its cells)."""
+    image, truth, _ = form
+    stamped, unit = _seal_over_unit(image, truth)
+    grey = np.repeat(stamped.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    reading = scan.read_image_page(grey, SCALE, PAGE, settings_for("rapid"))
+    assert len(reading.tables[0].cells) == len(truth)
+    cell = cell_at(reading.tables[0], unit.bbox)
+    assert normalize_text(cell.text) == normalize_text(unit.text)
+
+
+def test_fit_circle_takes_arcs_only() -> None:
+    arc = np.zeros((400, 400), np.uint8)
+    cv2.ellipse(arc, (200, 150), (120, 120), 0, 20, 160, 255, 8)  # the lower arc of a ring
+    cx, cy, r, half = seals.fit_circle(*np.nonzero(arc.T), SCALE) or (0, 0, 0, 0)
+    assert abs(cx - 200) < 3 and abs(cy - 150) < 3 and abs(r - 120) < 3 and half <= 5
+    wave = np.zeros((400, 400), np.uint8)  # a signature's stroke
+    xs = np.arange(20, 380)
+    pts = np.stack([xs, 200 + 30 * np.sin(xs / 15)], axis=1).astype(np.int32)
+    cv2.polylines(wave, [pts], False, 255, 5)
+    assert seals.fit_circle(*np.nonzero(wave.T), SCALE) is None
 
 
 def _image_pdf(form, tmp_path: Path) -> Path:

@@ -29,6 +29,7 @@ MAX_BOW_PT = 1.2  # a ruling's centre line wanders less than this along its leng
 FAINT = 0.35  # a piece lighter than ink + FAINT * (paper - ink) is not printed ruling
 STRONG_PT = 30.0  # rulings at least this long can vouch for shorter ones
 JOIN_TOL_PT = 4.0  # how near a line end must come to a crossing line
+ON_MARK = 0.6  # a piece with this share of its length on a seal's ring is part of the ring
 
 
 @dataclass(frozen=True)
@@ -38,15 +39,18 @@ class LineMasks:
 
 
 def find_tables(
-    ink: np.ndarray, scale: float, page: int, gray: np.ndarray | None = None
+    ink: np.ndarray, scale: float, page: int, gray: np.ndarray | None = None,
+    marks: np.ndarray | None = None,
 ) -> tuple[list[Table], list[Segment]]:
     """Every ruled table on the page (cells without text yet) and the rulings (points).
     With the grey page, pieces much fainter than the page's rulings (a grey seal's ring)
-    are dropped first."""
+    are dropped first; with a mask of marks (a seal's ring), pieces lying mostly on it."""
     masks = ink_to_line_masks(ink, scale)
     pieces = masks_to_segments(masks, scale)
     if gray is not None:
         pieces = drop_faint(pieces, gray, scale)
+    if marks is not None:
+        pieces = [p for p in pieces if _share_on(p, marks, scale) < ON_MARK]
     segments = keep_ruled(pieces)
     return segments_to_tables(segments, page, tol=3.0, min_cover=0.6), segments
 
@@ -140,6 +144,18 @@ def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[
     paper = float(np.median(gray[:: max(1, gray.shape[0] // 50), :: max(1, gray.shape[1] // 50)]))
     limit = ink_level + FAINT * (paper - ink_level)
     return [s for s, lv in zip(segments, levels, strict=True) if lv <= limit]
+
+
+def _share_on(s: Segment, mask: np.ndarray, scale: float) -> float:
+    """The share of a piece's length that runs over the mask."""
+    h, w = mask.shape[:2]
+    along = np.linspace(s.start, s.end, 24) * scale
+    across = min(max(0, round(s.at * scale)), (h if s.horizontal else w) - 1)
+    if s.horizontal:
+        hits = mask[across, np.clip(along.astype(int), 0, w - 1)]
+    else:
+        hits = mask[np.clip(along.astype(int), 0, h - 1), across]
+    return float(np.count_nonzero(hits)) / len(along)
 
 
 def _darkness(s: Segment, gray: np.ndarray, scale: float) -> float:
