@@ -28,7 +28,7 @@ from extractor.grid.opencv_lines import find_tables, rulings_mask
 from extractor.models import BBox, Page, PageReading, Table, TextLine
 from extractor.ocr import SECOND_OPINION, OcrEngine, OcrResult, get_engine
 from extractor.preprocess import prepare_page
-from extractor.seals import fade_pale_mark, fit_circle
+from extractor.seals import Circle, fade_pale_mark, fit_circle
 
 WORK_DPI = 200  # pages are read at this resolution (finer ones are reduced)
 # calibrated on samples/scans typical level (bench/bench_scan.py --calibrate)
@@ -146,31 +146,41 @@ def strip_rulings(
     clean = gray.copy()
     clean[(lines > 0) | speck] = 255
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    big = np.minimum(w, h) > MARK_PT * scale
-    # long, not thin: a stroke (a signature: sparse in its box) or an arc of a seal's ring
-    # that the rulings cut short; not glyphs run together (dense, on no circle)
     fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(1, w * h)
-    for i in np.flatnonzero((np.maximum(w, h) > MARK_PT * scale) & ~big
-                            & (np.minimum(w, h) > MARK_MIN_PT * scale)):
+    long = (np.maximum(w, h) > MARK_PT * scale) & (np.minimum(w, h) > MARK_MIN_PT * scale)
+    long[0] = False
+    # marks: larger than a glyph both ways; or long, not thin: a stroke (a signature:
+    # sparse in its box) or an arc of a seal's ring that the rulings cut short; not
+    # glyphs run together (dense, on no circle). Pixels and fitted circles kept for fading
+    pieces: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    circles: dict[int, Circle | None] = {}
+    for i in map(int, np.flatnonzero(long)):
         x, y, bw, bh = (int(v) for v in stats[i, :4])
         ys, xs = np.nonzero(labels[y:y + bh, x:x + bw] == i)
-        big[i] = fill[i] < STROKE_FILL or fit_circle(xs + x, ys + y, scale) is not None
-    big[0] = False
+        xs, ys = xs + x, ys + y
+        if min(bw, bh) <= MARK_PT * scale and fill[i] >= STROKE_FILL:
+            circles[i] = fit_circle(xs, ys, scale)
+            if circles[i] is None:
+                continue
+        pieces[i] = (xs, ys)
     ring, seal = np.zeros_like(text), np.zeros_like(text)
-    if not big.any():
+    if not pieces:
         return PageInk(text, clean, np.zeros_like(text), ring, seal)
+    big = np.zeros(len(stats), bool)
+    big[list(pieces)] = True
     marks = (big[labels] * 255).astype(np.uint8)
     print_level = None
-    for i in np.flatnonzero(big):
-        x, y, bw, bh = (int(v) for v in stats[i, :4])
-        piece = labels[y:y + bh, x:x + bw] == i
-        level = float(np.median(gray[y:y + bh, x:x + bw][piece]))
+    for i, (xs, ys) in pieces.items():
+        mark_grey = gray[ys, xs]
+        level = float(np.median(mark_grey))
         if print_level is None:  # the strokes' cores: the darker tenth of the glyphs' ink
             glyphs = gray[::2, ::2][(text[::2, ::2] > 0) & (marks[::2, ::2] == 0)]
             print_level = float(np.percentile(glyphs, 10)) if glyphs.size >= 50 else 255.0
-        if level - print_level >= PALE_MARK_CONTRAST and not seal[y:y + bh, x:x + bw][piece].any():
-            ys, xs = np.nonzero(piece)
-            fade_pale_mark(text, clean, ring, seal, gray, (xs + x, ys + y), level, print_level, scale)
+        if level - print_level >= PALE_MARK_CONTRAST and not seal[ys, xs].any():
+            circle = circles[i] if i in circles else fit_circle(xs, ys, scale)
+            if circle is not None:
+                fade_pale_mark(text, clean, ring, seal, gray, circle, mark_grey, level,
+                               print_level, scale)
     return PageInk(text, clean, marks, ring, seal)
 
 

@@ -10,10 +10,12 @@ SEAL_MIN_PT = 25.0  # the smallest seal's diameter
 FADED_INK = 160  # after fading a pale mark, ink is what stays darker than this
 SEAL_MAX_PT = 80.0  # the largest seal's radius (official seals are 40-45 mm across)
 
+Circle = tuple[float, float, float, float]  # centre x, y, radius, half the ring's width (px)
+
 
 def fade_pale_mark(
     text: np.ndarray, clean: np.ndarray, ring: np.ndarray, seal: np.ndarray, gray: np.ndarray,
-    mark: tuple[np.ndarray, np.ndarray], white: float, print_level: float, scale: float,
+    circle: Circle, mark_grey: np.ndarray, white: float, print_level: float, scale: float,
 ) -> None:
     """A round seal printed in a paler ink than the page's print (a red seal on a grey
     scan, where colour cannot tell it apart: its ring, star and lettering come out
@@ -23,15 +25,12 @@ def fade_pale_mark(
     overlap on light scans of thin fonts, so a hard cut would break such strokes.
 
     The rulings cut a seal's ring into arcs and the star and lettering inside it are not
-    joined to them, so the disc is found from one arc: the circle fitted to its pixels.
-    A mark that is no arc is left alone, as are marks as dark as the print (a signature
-    in black or blue-black ink, a scanner's edge), which the caller keeps. `ring` gets
+    joined to them, so the disc is found from one arc: the circle fitted to its pixels
+    (fit_circle; the caller leaves alone marks on no circle and marks as dark as the
+    print: a signature in black or blue-black ink, a scanner's edge). `ring` gets
     the ring's band (its straighter stretches pass for rulings), `seal` what in the disc
     is as pale as the seal's ink."""
-    circle = fit_circle(*mark, scale)
-    if circle is None:
-        return
-    dark = float(np.percentile(gray[mark[1], mark[0]], 10))
+    dark = float(np.percentile(mark_grey, 10))
     cx, cy, r, half = circle
     h, w = gray.shape
     grow = half + 2 * scale  # the disc reaches past the ring's outer edge
@@ -55,9 +54,7 @@ def fade_pale_mark(
     seal[box][inside & (levelled >= 255)] = 255
 
 
-def fit_circle(
-    xs: np.ndarray, ys: np.ndarray, scale: float
-) -> tuple[float, float, float, float] | None:
+def fit_circle(xs: np.ndarray, ys: np.ndarray, scale: float) -> Circle | None:
     """Centre, radius and half the ring's width of the circle a mark's pixels lie on, or
     None when they do not lie on one (algebraic least-squares fit)."""
     x, y = xs.astype(np.float64), ys.astype(np.float64)
