@@ -98,7 +98,7 @@ def count_engine_use() -> None:
     from extractor.ocr.rapid import RapidEngine
     from extractor.ocr.tesseract import TesseractEngine
 
-    for cls in (RapidEngine, TesseractEngine):
+    for cls in (RapidEngine, TesseractEngine):  # TinyEngine is a RapidEngine
         inner = cls.recognize_batch
 
         def timed(self: Any, images: Any, kind: str = "text", _inner: Any = inner) -> Any:
@@ -202,8 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show-wrong", action="store_true")
     ap.add_argument("--engine-use", action="store_true", help="seconds and lines per engine")
     ap.add_argument("--scans", type=Path, default=None, help="folder with manifest.json")
-    ap.add_argument("--accept", type=float, help="override scan.ACCEPT (0: raw engine scores)")
-    ap.add_argument("--rec-height", type=int, help="RapidOCR input height (default 48)")
+    ap.add_argument("--accept", type=float,
+                    help="override every engine's scan.ACCEPT (0: raw engine scores)")
+    ap.add_argument("--rec-height", type=int, help="PP-OCRv4 (rapid) input height (default 40)")
     ap.add_argument("--calibrate", nargs=2, type=Path, metavar=("PRIMARY_RAW", "SECOND_RAW"),
                     help="replay the decision rule over two --raw files and stop")
     args = ap.parse_args(argv)
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     global SCANS
     SCANS = args.scans or SCANS
     if args.accept is not None:
-        scan.ACCEPT = args.accept
+        scan.ACCEPT = dict.fromkeys(scan.ACCEPT, args.accept)
     manifest = json.loads((SCANS / "manifest.json").read_text(encoding="utf-8"))
     entries = [e for e in manifest["files"] if e["level"] == args.level]
     entries = entries[: args.limit] if args.limit else entries

@@ -22,7 +22,7 @@ class Settings:
     max_image_pixels: int = 200_000_000  # decompression-bomb guard for scans
     render_dpi: int = 300  # image-only PDF pages are rendered at this dpi for OCR
     text_reader: str = "pdfium"  # pdfium | pdfplumber (the slower reference reader)
-    ocr_engine: str = "auto"  # auto | rapid | tesseract | none
+    ocr_engine: str = "auto"  # auto (tiny) | tiny | rapid | tesseract | none
     ocr_second_opinion: bool = True
     store: Path = Path("var/store")
     database_url: str = "sqlite:///var/extractor.db"

@@ -193,8 +193,10 @@ def page_image(doc: Document, number: int, dpi: int) -> tuple[np.ndarray, float]
     if doc.format == "pdf":
         page = doc.pdf[number - 1]
         try:
-            bitmap = page.render(scale=dpi / 72.0)
-            arr = np.asarray(bitmap.to_pil().convert("RGB"))
+            native = scanned_image(page, dpi)
+            if native is not None:
+                return native
+            arr = _bitmap_rgb(page.render(scale=dpi / 72.0))
         finally:
             page.close()
         return arr, dpi / 72.0
@@ -202,6 +204,49 @@ def page_image(doc: Document, number: int, dpi: int) -> tuple[np.ndarray, float]
     im.seek(number - 1)
     src_dpi = _image_dpi(im)
     return np.asarray(im.convert("RGB")), src_dpi / 72.0
+
+
+def scanned_image(page: Any, dpi: int) -> tuple[np.ndarray, float] | None:
+    """A scanned page's own pixels, where the page is one upright image covering it, no
+    finer than `dpi`, with nothing drawn over it: rendering would only resample them.
+    None otherwise (the page is rendered)."""
+    import pypdfium2.raw as pdfium_c
+
+    if page.get_rotation() % 360:
+        return None
+    objects = list(page.get_objects(max_depth=1))
+    if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    image = objects[0]
+    width, height = page.get_size()
+    m = image.get_matrix()
+    if m.b or m.c or abs(m.e) > 1 or abs(m.f) > 1 or abs(m.a - width) > 1 or abs(m.d - height) > 1:
+        return None  # placed rotated, flipped or not over the whole page
+    px_w, px_h = image.get_px_size()
+    scale = px_w / width
+    if scale > dpi / 72.0 * 1.02 or abs(px_h / height - scale) > 0.01 * scale:
+        return None
+    try:
+        bitmap = image.get_bitmap(render=False)
+    except Exception:  # a filter PDFium does not decode alone: the page is rendered
+        return None
+    import cv2
+
+    codes = {"BGR": cv2.COLOR_BGR2RGB, "BGRA": cv2.COLOR_BGRA2RGB, "BGRX": cv2.COLOR_BGRA2RGB,
+             "L": cv2.COLOR_GRAY2RGB}
+    if bitmap.mode not in codes:
+        return None
+    return cv2.cvtColor(bitmap.to_numpy(), codes[bitmap.mode]), scale
+
+
+def _bitmap_rgb(bitmap: Any) -> np.ndarray:
+    """A rendered page as an RGB array: PDFium's BGR swapped by OpenCV (the same pixels
+    as through PIL, without its two copies)."""
+    if bitmap.mode != "BGR":
+        return np.asarray(bitmap.to_pil().convert("RGB"))
+    import cv2
+
+    return cv2.cvtColor(bitmap.to_numpy(), cv2.COLOR_BGR2RGB)
 
 
 @contextmanager

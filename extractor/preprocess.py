@@ -30,12 +30,12 @@ class Prepared:
 def prepare_page(image: np.ndarray, scale: float) -> Prepared:
     """The whole preprocessing stage; `scale` is pixels per PDF point."""
     gray, seal_share = suppress_red(image)
-    ink = binarise(gray, scale)
+    ink, line_ink = binarise_both(gray, scale)
     angle = estimate_skew(ink, scale)
     if abs(angle) >= 0.03:
         gray = rotate(gray, angle, border=255)
-        ink = binarise(gray, scale)
-    return Prepared(gray, ink, binarise(gray, scale, LINE_C), angle, seal_share)
+        ink, line_ink = binarise_both(gray, scale)
+    return Prepared(gray, ink, line_ink, angle, seal_share)
 
 
 def suppress_red(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -47,35 +47,51 @@ def suppress_red(image: np.ndarray) -> tuple[np.ndarray, float]:
     """
     if image.ndim == 2:
         return image, 0.0
-    r = image[:, :, 0].astype(np.int16)
-    g = image[:, :, 1].astype(np.int16)
-    b = image[:, :, 2].astype(np.int16)
+    r, g, b = cv2.split(image)[:3]
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    # seal ink is light in red; a ruling or glyph under the seal stays darker (r <= 150)
-    red = (r - np.maximum(g, b) > 20) & (r > 150)
-    share = float(red.mean())
-    if share == 0.0:
+    # seal ink is light in red; a ruling or glyph under the seal stays darker (r <= 150).
+    # r - max(g, b) > 20 in uint8: the saturating subtraction only clips what is below 0
+    redness = cv2.subtract(r, cv2.max(g, b))
+    red_mask = cv2.bitwise_and(_above(redness, 20), _above(r, 150))
+    red_pixels = cv2.countNonZero(red_mask)
+    if red_pixels == 0:
         return gray, 0.0
-    fringe = cv2.dilate(red.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    out = gray.copy()
+    fringe = cv2.dilate(red_mask, np.ones((5, 5), np.uint8))
     # around the seal's ink, the red channel is the paper level (red ink is bright there);
     # on the ink itself, paper
-    out[fringe] = np.maximum(gray[fringe], image[:, :, 0][fringe])
-    out[red] = 255
-    return out, share
+    out = np.where(fringe > 0, cv2.max(gray, r), gray)
+    return cv2.bitwise_or(out, red_mask), red_pixels / red_mask.size
 
 
 def binarise(gray: np.ndarray, scale: float, c: int = TEXT_C) -> np.ndarray:
     """Adaptive mean threshold over a window of ~12 pt, after a light Gaussian denoise
     (a median filter would erase 1-px rulings and dashes at 200 dpi)."""
-    block = int(scale * 12) | 1
+    return _thresholds(gray, scale, (c,))[0]
+
+
+def binarise_both(gray: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The text ink and the more sensitive line ink, from one denoise and local mean."""
+    text, line = _thresholds(gray, scale, (TEXT_C, LINE_C))
+    return text, line
+
+
+def _thresholds(gray: np.ndarray, scale: float, cs: tuple[int, ...]) -> list[np.ndarray]:
+    """cv2.adaptiveThreshold (MEAN_C, BINARY_INV) spelled out, so that the denoise and the
+    local mean are computed once for several offsets: ink where the pixel is at least c
+    (>= 1) below its window's mean (the mean rounded to uint8, as OpenCV does)."""
+    block = max(int(scale * 12) | 1, 15)
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
-    ink = cv2.adaptiveThreshold(
-        smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, max(block, 15), c
-    )
+    mean = cv2.boxFilter(smooth, -1, (block, block),
+                         borderType=cv2.BORDER_REPLICATE | cv2.BORDER_ISOLATED)
+    below = cv2.subtract(mean, smooth)  # saturates at 0: only pixels darker than the mean
     # a dark region far from paper level is ink whatever its neighbourhood (solid marks)
-    ink[smooth < 60] = 255
-    return ink
+    solid = cv2.threshold(smooth, 59, 255, cv2.THRESH_BINARY_INV)[1]
+    return [cv2.bitwise_or(_above(below, c - 1), solid) for c in cs]
+
+
+def _above(a: np.ndarray, level: int) -> np.ndarray:
+    """255 where a uint8 image is above `level`, else 0."""
+    return cv2.threshold(a, level, 255, cv2.THRESH_BINARY)[1]
 
 
 def estimate_skew(ink: np.ndarray, scale: float) -> float:
@@ -83,9 +99,10 @@ def estimate_skew(ink: np.ndarray, scale: float) -> float:
     small, f = _downsample(ink, 1000)
     run = max(9, int(scale * f * 12))
     horiz = cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
-    ys, xs = np.nonzero(horiz)
-    if len(xs) < 50:
+    points = cv2.findNonZero(horiz)  # np.nonzero's pixels (row by row), several times faster
+    if points is None or len(points) < 50:
         return 0.0
+    xs, ys = points.reshape(-1, 2).T
     best = _best_angle(xs, ys, np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, 0.2))
     fine = _best_angle(xs, ys, np.arange(best - 0.2, best + 0.2 + 1e-9, 0.02))
     # a page turned counter-clockwise by a (cv2's positive angle) has rulings of
@@ -105,9 +122,14 @@ def _best_angle(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray) -> float:
     """The shear that piles the line pixels into the fewest rows (sharpest profile)."""
     best, best_score = 0.0, -1.0
     xs_f, ys_f = xs.astype(np.float64), ys.astype(np.float64)
+    row, proj = np.empty_like(xs_f), np.empty(len(xs), np.int64)  # reused for every angle
     for a in angles:
-        proj = np.round(ys_f - xs_f * np.tan(np.radians(a))).astype(np.int64)
-        counts = np.bincount(proj - proj.min())
+        np.multiply(xs_f, np.tan(np.radians(a)), out=row)
+        np.subtract(ys_f, row, out=row)
+        np.rint(row, out=row)
+        np.subtract(row, row.min(), out=row)  # whole numbers: exact
+        np.copyto(proj, row, casting="unsafe")
+        counts = np.bincount(proj)
         score = float(np.dot(counts, counts))
         if score > best_score:
             best, best_score = float(a), score

@@ -6,7 +6,7 @@
                       (seals, signatures) found, a grey seal faded out (seals.py)
     cells_to_lines    each non-empty cell cut into its text lines
     read_lines        the primary engine reads every line of the page in one batch
-    decide            per cell: accept, ask the second engine, flag
+    decide            per line: accept, ask the next engine of the chain, flag
     outside_lines     title, year line and notes outside the tables
 
 All geometry leaves this module in PDF points, origin top-left, in the frame
@@ -16,6 +16,7 @@ of the deskewed page (a rotation of at most 3° about the page centre).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -24,34 +25,56 @@ import numpy as np
 from extractor.compare import normalize_text
 from extractor.config import Settings
 from extractor.grid.build import Segment
-from extractor.grid.opencv_lines import find_tables, rulings_mask
+from extractor.grid.opencv_lines import (
+    RULING_BAND_PT,
+    blob_pixels,
+    components,
+    find_tables,
+    rulings_mask,
+)
+from extractor.line_memo import LineMemo
 from extractor.models import BBox, Page, PageReading, Table, TextLine
-from extractor.ocr import SECOND_OPINION, OcrEngine, OcrResult, get_engine
+from extractor.ocr import BY_ACCURACY, FAMILY, OPINIONS, OcrEngine, OcrResult, get_engine
 from extractor.preprocess import prepare_page
 from extractor.seals import Circle, fade_pale_mark, fit_circle
 
 WORK_DPI = 200  # pages are read at this resolution (finer ones are reduced)
 # calibrated on samples/scans typical level (bench/bench_scan.py --calibrate)
-ACCEPT = 0.95  # primary score at or above which a cell is taken without a second opinion
+# an engine's score at or above which a line is taken on its word alone (the primary's, or a
+# later engine's that reads better than those before it); below it the next engine is asked
+ACCEPT: dict[str, float] = {"tiny": 0.95, "rapid": 0.95, "tesseract": 0.95}
 AGREE_CONFIDENCE = 0.95  # both engines read the same text
 EMPTY_CONFIDENCE = 0.99  # no ink in the cell
 FADED_EMPTY_CONFIDENCE = 0.9  # no ink left once a pale seal over the cell was faded out
 DASH_CONFIDENCE = 0.97  # a lone flat bar
 SLASH_CONFIDENCE = 0.97  # a lone thin diagonal stroke
 SIGN_CONFIDENCE = 0.97  # a lone comparison sign (=, ≥, ≤, ＞, ＜)
+MEMO: LineMemo[CellReading] = LineMemo()  # decisions on prints seen before, process-wide
 MARKED_AGREE_FLOOR = 0.5  # under a mark, agreement counts only above this primary score
+SHAPE_MAX_INK_PT2 = 150.0  # a lone dash, slash or sign inks less (about 50 pt², at most)
+LINE_START_SPECKS = ".·．。，,、：；:;'`"  # never begin a line of CJK text
+LINE_END_SPECKS = "·'`.．"  # never end one (a full stop in Chinese text is 。)
+SPECK_CONFIDENCE = 0.9  # a reading with a speck dropped: below every engine's ACCEPT
+WINDOW_MAX_SHARE = 0.6  # a doubt wider than this share of its line: the whole line is asked
+KIN_AGREE_FLOOR = 0.85  # two engines of one family agreeing: the surer must be this sure
 FLAGGED_CEILING = 0.6  # a flagged cell never reports more than this
 
 MARK_PT = 25.0  # an ink blob larger than this both ways is a mark, not a glyph; or longer,
 MARK_MIN_PT = 6.0  # ... at least this much the other way (a ruling's remnant is thinner)
 STROKE_FILL = 0.2  # ... and inking less than this share of its box (or on a circle)
+CROSS_REACH_PT = 2.0  # a stroke at a cell's edge crosses its ruling if it goes on within
+# this of the far side of the ruling's painted band
 MARK_NEAR_PT = 4.0  # a cell is marked by a mark this near it (across its ruling)
 PALE_MARK_CONTRAST = 40  # a round mark this many grey levels paler than the print is faded out
 MIN_SPECK_PT2 = 0.45  # ink blobs smaller than this (pt²) are specks, not periods
 MIN_INK_PT2 = 1.2  # a cell with less text ink than this is empty
 MIN_BAND_PT2 = 2.5  # a text line has at least this much ink
+STRAY_PT = 8.0  # a dot this far from any glyph is speckle
+STRAY_CELL_PT = 2.0  # ... measured on a grid this coarse
 DOT_PT = 3.0  # a band smaller than this both ways is a speck (or a lone period)
 INSET_PT = 1.2  # cell crop inset from the cell's rulings
+TWO_LINES_PT = 16.0  # a text band taller than this may be two lines run together
+VALLEY_SHARE = 0.06  # ... cut where a row holds under this share of the fullest row's ink
 LINE_GAP_PT = 1.4  # text bands closer than this are one line
 PAD_PT = 1.5  # white margin around a line crop
 MIN_LINE_PT = 7.0  # a flat line of ink (a dash) is cropped at least this tall
@@ -61,6 +84,7 @@ MIN_LINE_PT = 7.0  # a flat line of ink (a dash) is cropped at least this tall
 class LineJob:
     cell: tuple[int, int]  # (table index, cell index)
     crop: np.ndarray
+    marked: bool = False  # a mark (seal, signature) runs through or near this line
 
 
 @dataclass(frozen=True)
@@ -92,14 +116,11 @@ def scan_page(
         ink = strip_rulings(prep.ink, prep.gray, rulings, scale)
     timings["grid"] = time.perf_counter() - t
     t = time.perf_counter()
-    primary, second = engines(settings)
-    tables = [read_table_cells(ti, tb, ink, scale, primary, second)
-              for ti, tb in enumerate(tables)]
-    lines = outside_lines(tables, ink.text, ink.clean, scale, primary)
+    chain = engines(settings)
+    tables = [read_table_cells(ti, tb, ink, scale, chain, MEMO) for ti, tb in enumerate(tables)]
+    lines = outside_lines(tables, ink.text, ink.clean, scale, chain[0] if chain else None)
     timings["ocr"] = time.perf_counter() - t
-    name = primary.name if primary else "none"
-    if second is not None:
-        name += "+" + second.name
+    name = "+".join(e.name for e in chain) or "none"
     return PageReading(page, tuple(tables), tuple(lines), 0, name), timings
 
 
@@ -113,13 +134,13 @@ def to_work_scale(image: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
     return small, scale * small.shape[1] / image.shape[1]
 
 
-def engines(settings: Settings) -> tuple[OcrEngine | None, OcrEngine | None]:
+def engines(settings: Settings) -> tuple[OcrEngine, ...]:
+    """The primary engine, then those asked in turn where the one before is unsure."""
     if settings.ocr_engine == "none":
-        return None, None
+        return ()
     primary = get_engine(settings.ocr_engine)
-    other = SECOND_OPINION.get(primary.name)
-    second = get_engine(other) if settings.ocr_second_opinion and other else None
-    return primary, second
+    others = OPINIONS.get(primary.name, ()) if settings.ocr_second_opinion else ()
+    return (primary, *(get_engine(n) for n in others))
 
 
 @dataclass(frozen=True)
@@ -138,13 +159,16 @@ def strip_rulings(
     the marks (blobs larger than a glyph) that make a cell's reading suspect."""
     lines = rulings_mask(rulings, ink.shape, scale)
     text = cv2.bitwise_and(ink, cv2.bitwise_not(lines))
-    _n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    _n, labels, stats = components(text)
     small = stats[:, cv2.CC_STAT_AREA] < MIN_SPECK_PT2 * scale * scale
     small[0] = False
-    speck = small[labels]
+    speck = blob_pixels(labels, stats, small)
     text[speck] = 0
-    clean = gray.copy()
-    clean[(lines > 0) | speck] = 255
+    stray = blob_pixels(labels, stats, stray_dots(text, labels, stats, small, scale))
+    text[stray] = 0
+    clean = cv2.bitwise_or(gray, lines)  # the rulings' band is 255: paper
+    clean[speck] = 255
+    clean[stray] = 255
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(1, w * h)
     long = (np.maximum(w, h) > MARK_PT * scale) & (np.minimum(w, h) > MARK_MIN_PT * scale)
@@ -166,9 +190,9 @@ def strip_rulings(
     ring, seal = np.zeros_like(text), np.zeros_like(text)
     if not pieces:
         return PageInk(text, clean, np.zeros_like(text), ring, seal)
-    big = np.zeros(len(stats), bool)
-    big[list(pieces)] = True
-    marks = (big[labels] * 255).astype(np.uint8)
+    marks = np.zeros_like(text)
+    for xs, ys in pieces.values():  # every pixel of each mark's blob
+        marks[ys, xs] = 255
     print_level = None
     for i, (xs, ys) in pieces.items():
         mark_grey = gray[ys, xs]
@@ -184,27 +208,51 @@ def strip_rulings(
     return PageInk(text, clean, marks, ring, seal)
 
 
+def stray_dots(
+    text: np.ndarray, labels: np.ndarray, stats: np.ndarray, gone: np.ndarray, scale: float
+) -> np.ndarray:
+    """Dots (under DOT_PT both ways) with no glyph within STRAY_PT: a scan's speckle, not
+    a period or a decimal point, which sit beside the characters they belong to. Rows
+    of speckle would otherwise be cut out as lines of text and read as letters."""
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    dot = (w < DOT_PT * scale) & (h < DOT_PT * scale) & ~gone
+    dot[0] = False
+    if not dot.any():
+        return dot
+    glyphs = text.copy()
+    glyphs[blob_pixels(labels, stats, dot)] = 0
+    k = max(1, int(STRAY_CELL_PT * scale))  # a coarse grid: is there a glyph near?
+    coarse = cv2.resize(glyphs, (max(1, text.shape[1] // k), max(1, text.shape[0] // k)),
+                        interpolation=cv2.INTER_AREA)
+    r = int(np.ceil(STRAY_PT / STRAY_CELL_PT))
+    near = cv2.dilate((coarse > 0).astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8))
+    cx = np.minimum((stats[:, cv2.CC_STAT_LEFT] + w // 2) // k, near.shape[1] - 1)
+    cy = np.minimum((stats[:, cv2.CC_STAT_TOP] + h // 2) // k, near.shape[0] - 1)
+    return dot & (near[cy, cx] == 0)
+
+
 def read_table_cells(
     index: int,
     table: Table,
     ink: PageInk,
     scale: float,
-    primary: OcrEngine | None,
-    second: OcrEngine | None,
+    chain: tuple[OcrEngine, ...],
+    memo: LineMemo[CellReading] | None = None,
 ) -> Table:
-    jobs, preset, marked = cells_to_lines(index, table, ink, scale)
-    results = read_lines([j.crop for j in jobs], primary)
-    crops: dict[int, list[np.ndarray]] = {}
+    jobs, preset = cells_to_lines(index, table, ink, scale)
+    results = read_lines([j.crop for j in jobs], chain[0] if chain else None)
+    lines: dict[int, list[LineJob]] = {}
     first: dict[int, list[OcrResult]] = {}
     for job, res in zip(jobs, results, strict=True):
-        crops.setdefault(job.cell[1], []).append(job.crop)
+        lines.setdefault(job.cell[1], []).append(job)
         first.setdefault(job.cell[1], []).append(res)
     cells = []
     for ci, cell in enumerate(table.cells):
         if ci in preset:
             got = preset[ci]
         elif ci in first:
-            got = decide(crops[ci], first[ci], primary, second, ci in marked)
+            got = decide([j.crop for j in lines[ci]], first[ci], chain,
+                         [j.marked for j in lines[ci]], memo)
         else:
             got = CellReading("", EMPTY_CONFIDENCE)
         cells.append(replace(cell, text=got.text, confidence=got.confidence, flags=got.flags))
@@ -213,13 +261,13 @@ def read_table_cells(
 
 def cells_to_lines(
     index: int, table: Table, ink: PageInk, scale: float
-) -> tuple[list[LineJob], dict[int, CellReading], set[int]]:
-    """Line crops of every cell that has text; cells read from their shape alone (a dash,
-    a slash, a comparison sign); cells a mark (seal, signature) runs through."""
+) -> tuple[list[LineJob], dict[int, CellReading]]:
+    """Line crops of every cell that has text, each marked if a mark (seal, signature)
+    runs through or near it; cells read from their shape alone (a dash, a slash, a
+    comparison sign)."""
     text_ink, clean = ink.text, ink.clean
     jobs: list[LineJob] = []
     preset: dict[int, CellReading] = {}
-    marked: set[int] = set()
     inset = int(INSET_PT * scale)
     min_ink = MIN_INK_PT2 * scale * scale
     for ci, cell in enumerate(table.cells):
@@ -233,40 +281,99 @@ def cells_to_lines(
                 preset[ci] = CellReading("", FADED_EMPTY_CONFIDENCE)
             continue
         near = int(MARK_NEAR_PT * scale)  # a mark the rulings cut off at the cell's border
-        if np.count_nonzero(ink.marks[max(0, y0 - near):y1 + near, max(0, x0 - near):x1 + near]
-                            ) >= min_ink or crossed(sub, scale):
-            marked.add(ci)
-        elif is_lone_dash(sub, scale):
-            preset[ci] = CellReading("—", DASH_CONFIDENCE)
+        mark_rows = marked_rows(ink.marks, text_ink, (x0, y0, x1, y1), near, scale)
+        if not len(mark_rows) and (shape := read_shape(sub, clean[y0:y1, x0:x1], scale)):
+            preset[ci] = shape
             continue
-        elif is_lone_slash(sub, scale):
-            preset[ci] = CellReading("/", SLASH_CONFIDENCE)
-            continue
-        elif sign := lone_sign(sub, clean[y0:y1, x0:x1], scale):
-            preset[ci] = CellReading(sign, SIGN_CONFIDENCE)
-            continue
-        for ly0, ly1, lx0, lx1 in text_bands(sub, scale):
+        bands = text_bands(sub, scale)
+        for (ly0, ly1, lx0, lx1), (top, bottom) in zip(bands, _line_rows(bands, sub.shape[0], near),
+                                                       strict=True):
             grow = max(0, int(MIN_LINE_PT * scale) - (ly1 - ly0)) // 2
             crop = _crop(clean, x0 + lx0, y0 + ly0 - grow, x0 + lx1, y0 + ly1 + grow,
                          int(PAD_PT * scale))
-            jobs.append(LineJob((index, ci), crop))
-    return jobs, preset, marked
+            marked = bool(((mark_rows >= top) & (mark_rows < bottom)).any())
+            jobs.append(LineJob((index, ci), crop, marked))
+    return jobs, preset
 
 
-def crossed(ink: np.ndarray, scale: float) -> bool:
-    """A stroke runs into the cell across its ruling (a piece of a signature or seal the
-    rulings cut off from the rest): ink bigger than a dot at the cell's edge, where the
-    rulings' band was painted out and print keeps its distance."""
-    m = max(1, int(0.5 * scale))
+def _line_rows(
+    bands: list[tuple[int, int, int, int]], height: int, margin: int
+) -> list[tuple[int, int]]:
+    """The rows each line answers for: to halfway to its neighbours, the first and the
+    last out to the cell's edge and a margin beyond (across the ruling)."""
+    out = []
+    for i, (a, b, _, _) in enumerate(bands):
+        top = -margin if i == 0 else (bands[i - 1][1] + a) // 2
+        bottom = height + margin if i == len(bands) - 1 else (b + bands[i + 1][0]) // 2
+        out.append((top, bottom))
+    return out
+
+
+def marked_rows(
+    marks: np.ndarray, text: np.ndarray, box: tuple[int, int, int, int], near: int, scale: float
+) -> np.ndarray:
+    """Rows of a cell (its pixel box on the page's ink `text`) that a mark reaches: the
+    mark's own pixels within `near` of the cell, and strokes crossing into it."""
+    x0, y0, x1, y1 = box
+    top = max(0, y0 - near)
+    window = marks[top:y1 + near, max(0, x0 - near):x1 + near]
+    rows = np.flatnonzero(window.any(axis=1)) + (top - y0)
+    if np.count_nonzero(window) < MIN_INK_PT2 * scale * scale:
+        rows = rows[:0]
+    return np.concatenate([rows, crossing_rows(text, box, scale)])
+
+
+def crossing_rows(text: np.ndarray, box: tuple[int, int, int, int], scale: float) -> np.ndarray:
+    """Rows of the strokes that run into the cell across its ruling (a piece of a
+    signature or seal the rulings cut off from the rest): ink bigger than a dot at the
+    edge of the cell's crop (`box`, inset from its rulings) that goes on beyond the
+    ruling's painted-out band. Print at the edge (a justified line of a full cell) stops
+    short of the ruling."""
+    x0, y0, x1, y1 = box
+    ink = text[y0:y1, x0:x1]
+    inset, band = int(INSET_PT * scale), round(RULING_BAND_PT * scale)
+    m = max(1, int(0.5 * scale)) + max(0, band - inset + 1)  # the edge, past the band
+    far = inset + band + 1  # from the crop's edge to just past the band's far side
     edge = np.zeros(ink.shape, bool)
     edge[:m, :] = edge[-m:, :] = edge[:, :m] = edge[:, -m:] = True
     if not (ink[edge] > 0).any():
-        return False
+        return np.zeros(0, np.int64)
     _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    dot = DOT_PT * scale
-    touching = np.unique(labels[edge & (ink > 0)])
-    return any(stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot
-               for i in touching if i > 0)
+    dot, reach = DOT_PT * scale, max(2, int(CROSS_REACH_PT * scale))
+    h, w = ink.shape
+    rows = []
+    for i in np.unique(labels[edge & (ink > 0)]):
+        if i == 0 or (stats[i, cv2.CC_STAT_WIDTH] < dot and stats[i, cv2.CC_STAT_HEIGHT] < dot):
+            continue
+        ys, xs = np.nonzero(labels == i)
+        beyond = []  # page windows just across each ruling the stroke touches
+        for side in (xs < m, xs >= w - m):
+            if side.any():
+                ya, yb = y0 + ys[side].min() - reach, y0 + ys[side].max() + reach + 1
+                xa = x0 - far - reach if xs[side][0] < m else x1 + far
+                beyond.append(text[max(0, ya):yb, max(0, xa):max(0, xa + reach)])
+        for side in (ys < m, ys >= h - m):
+            if side.any():
+                xa, xb = x0 + xs[side].min() - reach, x0 + xs[side].max() + reach + 1
+                ya = y0 - far - reach if ys[side][0] < m else y1 + far
+                beyond.append(text[max(0, ya):max(0, ya + reach), max(0, xa):xb])
+        if any(np.count_nonzero(b) for b in beyond):
+            top = stats[i, cv2.CC_STAT_TOP]
+            rows.append(np.arange(top, top + stats[i, cv2.CC_STAT_HEIGHT]))
+    return np.concatenate(rows) if rows else np.zeros(0, np.int64)
+
+
+def read_shape(ink: np.ndarray, gray: np.ndarray, scale: float) -> CellReading | None:
+    """A cell read from its shape alone: a lone dash, slash or comparison sign."""
+    if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * scale * scale:
+        return None  # more ink than any of them, specks and all: text
+    if is_lone_dash(ink, scale):
+        return CellReading("—", DASH_CONFIDENCE)
+    if is_lone_slash(ink, scale):
+        return CellReading("/", SLASH_CONFIDENCE)
+    if sign := lone_sign(ink, gray, scale):
+        return CellReading(sign, SIGN_CONFIDENCE)
+    return None
 
 
 def is_lone_dash(ink: np.ndarray, scale: float) -> bool:
@@ -449,7 +556,8 @@ def text_bands(ink: np.ndarray, scale: float) -> list[tuple[int, int, int, int]]
     starts = np.concatenate(([rows[0]], rows[breaks + 1]))
     ends = np.concatenate((rows[breaks], [rows[-1]])) + 1
     out = []
-    for a, b in zip(starts, ends, strict=True):
+    for a, b in (part for band in zip(starts, ends, strict=True)
+                 for part in _split_band(ink, int(band[0]), int(band[1]), scale)):
         cols = np.flatnonzero(ink[a:b].any(axis=0))
         if np.count_nonzero(ink[a:b]) < MIN_BAND_PT2 * scale * scale:
             continue  # too little ink for a line
@@ -457,6 +565,27 @@ def text_bands(ink: np.ndarray, scale: float) -> list[tuple[int, int, int, int]]
             continue  # a speck on a line of its own
         out.append((int(a), int(b), int(cols[0]), int(cols[-1]) + 1))
     return out
+
+
+def _split_band(ink: np.ndarray, a: int, b: int, scale: float) -> list[tuple[int, int]]:
+    """A band taller than one line of text is two lines that a speck between them (or a
+    descender meeting an ascender) ran together: cut at the emptiest rows in its middle
+    when those are all but empty next to the lines' rows."""
+    if b - a <= TWO_LINES_PT * scale:
+        return [(a, b)]
+    counts = np.count_nonzero(ink[a:b], axis=1)
+    lo, hi = int(0.25 * (b - a)), int(0.75 * (b - a))  # each part at least a quarter
+    valley = lo + int(np.argmin(counts[lo:hi]))
+    if counts[valley] > VALLEY_SHARE * counts.max():
+        return [(a, b)]
+    top = valley
+    while top > 0 and counts[top - 1] <= VALLEY_SHARE * counts.max():
+        top -= 1
+    bottom = valley
+    while bottom < len(counts) - 1 and counts[bottom + 1] <= VALLEY_SHARE * counts.max():
+        bottom += 1
+    return (_split_band(ink, a, a + max(top, 1), scale)
+            + _split_band(ink, a + bottom + 1, b, scale))
 
 
 def read_lines(crops: list[np.ndarray], engine: OcrEngine | None) -> list[OcrResult]:
@@ -468,35 +597,131 @@ def read_lines(crops: list[np.ndarray], engine: OcrEngine | None) -> list[OcrRes
 def decide(
     crops: list[np.ndarray],
     first: list[OcrResult],
-    primary: OcrEngine | None,
-    second: OcrEngine | None,
-    marked: bool = False,
+    chain: tuple[OcrEngine, ...],
+    marked: Sequence[bool] = (),
+    memo: LineMemo[CellReading] | None = None,
 ) -> CellReading:
-    """One cell's text, confidence and flags from its lines' primary readings. A marked
-    cell (a seal or a signature over it) is never taken on the primary's word alone, nor
-    on the two engines' agreement when the primary was far from sure (both read a
-    signature's stroke as "/")."""
-    text = "\n".join(r.text for r in first if r.text)
-    score = min(r.confidence for r in first)
-    if primary is None:
+    """One cell's text, confidence and flags from its lines, each decided on its own (a
+    cell of five lines asks again about the one unsure line only). A marked line (a seal
+    or a signature runs through or near it) is never taken on one engine's word, nor on
+    two engines' agreement when the better of them was far from sure (both read a stroke
+    as "/")."""
+    if not chain:
         return CellReading("", 0.0, ("unreadable",))
-    if text and score >= ACCEPT and not marked and not _lone_letter(text, crops):
-        return CellReading(text, score)
-    if second is None:
-        flags = ("low_confidence",) if text else ("unreadable", "low_confidence")
-        return CellReading(text, min(score, FLAGGED_CEILING), flags)
-    kind = "amount" if _numeric(text) else "text"
-    other = second.recognize_batch(crops, kind)
-    other_text = "\n".join(r.text for r in other if r.text)
-    if text and normalize_text(text) == normalize_text(other_text):
-        if marked and score < MARKED_AGREE_FLOOR:
-            return CellReading(text, min(score, FLAGGED_CEILING), ("low_confidence",))
-        return CellReading(text, max(AGREE_CONFIDENCE, score))
-    if not text and not other_text:
+    marked = list(marked) or [False] * len(crops)
+    letter = _lone_letter("".join(r.text for r in first), crops)
+    lines = [decide_line(c, r, chain, not (m or letter), m, memo)
+             for c, r, m in zip(crops, first, marked, strict=True)]
+    text = "\n".join(x.text for x in lines if x.text)
+    flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
+                                if text == "" or f != "unreadable"))
+    return CellReading(text, min(x.confidence for x in lines), flags)
+
+
+def decide_line(
+    crop: np.ndarray,
+    first: OcrResult,
+    chain: tuple[OcrEngine, ...],
+    alone: bool,
+    marked: bool,
+    memo: LineMemo[CellReading] | None = None,
+) -> CellReading:
+    """As `ask_chain`; a line the primary is unsure of takes the decision made on the same
+    print before, if `memo` holds one (a label on every form of an annex)."""
+    primary = despeck(first)
+    unsure = not (primary.text and primary.confidence >= ACCEPT.get(chain[0].name, 0.95))
+    use = memo is not None and alone and len(chain) > 1 and unsure
+    if memo is not None and use and (known := memo.get(first.text, crop)) is not None:
+        return known
+    got = None
+    if unsure and alone and len(chain) > 1:
+        got = confirm_window(crop, primary, chain[0], chain[1])
+    got = got or ask_chain(crop, first, chain, alone, marked)
+    if memo is not None and use:
+        memo.put(first.text, crop, got)
+    return got
+
+
+def confirm_window(
+    crop: np.ndarray, res: OcrResult, primary: OcrEngine, second: OcrEngine
+) -> CellReading | None:
+    """The characters the primary was unsure of, with a neighbour each side, cut out and
+    read by the second engine: the same text there confirms the line (a long line of
+    goal text, one character in doubt, costs the second engine a few characters, not the
+    line). None where that is not settled: the caller asks about the whole line."""
+    glyphs = res.glyphs
+    accept = ACCEPT.get(primary.name, 0.95)
+    unsure = [i for i, g in enumerate(glyphs) if g.confidence < accept]
+    if res.partial or not unsure:
+        return None
+    lo, hi = max(0, unsure[0] - 1), min(len(glyphs) - 1, unsure[-1] + 1)
+    x0 = 0 if lo == 0 else int((glyphs[lo - 1].x + glyphs[lo].x) / 2)
+    x1 = crop.shape[1] if hi == len(glyphs) - 1 else int((glyphs[hi].x + glyphs[hi + 1].x) / 2) + 1
+    if x1 - x0 > WINDOW_MAX_SHARE * crop.shape[1]:
+        return None
+    said = "".join(g.text for g in glyphs[lo:hi + 1])
+    kind = "amount" if _numeric(said) else "text"
+    other = despeck(second.recognize_batch([crop[:, x0:x1]], kind)[0])
+    if other.partial or not other.text or normalize_text(other.text) != normalize_text(said):
+        return None
+    weakest = min(glyphs[i].confidence for i in unsure)
+    kin = FAMILY.get(primary.name, primary.name) == FAMILY.get(second.name, second.name)
+    if kin and max(weakest, other.confidence) < KIN_AGREE_FLOOR:
+        return None
+    return CellReading(res.text, max(AGREE_CONFIDENCE, other.confidence))
+
+
+def ask_chain(
+    crop: np.ndarray, first: OcrResult, chain: tuple[OcrEngine, ...], alone: bool, marked: bool
+) -> CellReading:
+    """Taken on the word of an engine sure of it (the primary, or a later one that reads
+    better than those before it); else on two engines' agreement; else flagged, with the
+    best engine's text."""
+    seen: list[tuple[int, str, OcrResult]] = []  # (rank by accuracy, family, reading)
+    for i, engine in enumerate(chain):
+        rank, family = _rank(engine.name), FAMILY.get(engine.name, engine.name)
+        if i == 0:
+            res = despeck(first)
+        else:
+            kind = "amount" if any(_numeric(r.text) for _, _, r in seen) else "text"
+            res = despeck(engine.recognize_batch([crop], kind)[0])
+            for r, fam, prev in seen:  # a partial reading agrees with nothing: both may
+                if not prev.text or prev.partial or res.partial:  # miss one broken glyph
+                    continue
+                if normalize_text(prev.text) != normalize_text(res.text):
+                    continue
+                if fam == family and max(prev.confidence, res.confidence) < KIN_AGREE_FLOOR:
+                    continue
+                better = prev if r < rank else res
+                if marked and better.confidence < MARKED_AGREE_FLOOR:
+                    return CellReading(res.text, min(better.confidence, FLAGGED_CEILING),
+                                       ("low_confidence",))
+                return CellReading(better.text, max(AGREE_CONFIDENCE, better.confidence))
+        trusted = all(rank < r for r, _, _ in seen)
+        if res.text and alone and trusted and res.confidence >= ACCEPT.get(engine.name, 0.95):
+            return CellReading(res.text, res.confidence)
+        seen.append((rank, family, res))
+    if not any(res.text for _, _, res in seen):
         return CellReading("", 0.0, ("unreadable", "low_confidence"))
-    best = text or other_text
-    conf = min(score if text else min(r.confidence for r in other), FLAGGED_CEILING)
-    return CellReading(best, conf, ("engines_disagree", "low_confidence"))
+    # the best engine's reading, even if it saw nothing there (a speck others read as "m")
+    best = min(seen, key=lambda s: s[0])[2]
+    flags = ("engines_disagree", "low_confidence") if len(chain) > 1 else ("low_confidence",)
+    return CellReading(best.text, min(best.confidence, FLAGGED_CEILING), flags)
+
+
+def despeck(res: OcrResult) -> OcrResult:
+    """A line of CJK text does not begin with a period, comma, colon or semicolon, nor
+    end with a dot (line-breaking rules; its full stop is 。): such a character is a
+    speck read as text. Dropped; the reading is then partial (what was read as a speck
+    may be a broken glyph)."""
+    text = res.text.lstrip(LINE_START_SPECKS).rstrip(LINE_END_SPECKS).strip()
+    if text == res.text:
+        return res
+    return OcrResult(text, min(res.confidence, SPECK_CONFIDENCE) if text else 0.0, partial=True)
+
+
+def _rank(name: str) -> int:
+    return BY_ACCURACY.index(name) if name in BY_ACCURACY else len(BY_ACCURACY)
 
 
 def _lone_letter(text: str, crops: list[np.ndarray]) -> bool:
@@ -543,11 +768,15 @@ def outside_lines(
 
 def _drop_big_blobs(ink: np.ndarray, scale: float) -> np.ndarray:
     """Remove blobs larger than any glyph (a scanner's dark edge, a seal ring, a signature)."""
-    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    out = ink.copy()
+    if not len(rows):
+        return out
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1  # only where ink is
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
     big = (stats[:, cv2.CC_STAT_WIDTH] > 40 * scale) | (stats[:, cv2.CC_STAT_HEIGHT] > 30 * scale)
     big[0] = False
-    out = ink.copy()
-    out[big[labels]] = 0
+    out[y0:y1, x0:x1][big[labels]] = 0
     return out
 
 

@@ -46,3 +46,35 @@ def test_born_digital_and_mixed(tmp_path):
     mixed.save(str(path))
     kind, pages = kinds(path)
     assert kind == "mixed" and pages[:3] == ["text", "image", "text"]
+
+
+def page_image(path, number=1, dpi=300):
+    doc = ingest.open_document(path, load_settings({}))
+    try:
+        return ingest.page_image(doc, number, dpi)
+    finally:
+        doc.close()
+
+
+def test_a_scanned_page_gives_its_own_pixels_not_a_resampled_render(tmp_path):
+    src = pdfium.PdfDocument(str(SCAN))
+    embedded = next(iter(src[0].get_objects(filter=[R.FPDF_PAGEOBJ_IMAGE])))
+    own = embedded.get_bitmap(render=False).to_numpy()[:, :, ::-1]  # BGR -> RGB
+    image, scale = page_image(SCAN)
+    assert image.shape == own.shape and (image == own).all()
+    assert abs(scale - own.shape[1] / src[0].get_size()[0]) < 1e-6
+    # asked for fewer dots per inch than the scan has: rendered at what was asked
+    coarse, scale = page_image(SCAN, dpi=100)
+    assert scale == 100 / 72 and coarse.shape[1] == round(src[0].get_size()[0] * 100 / 72)
+    # something drawn over the scan (a stamp added later): the page is rendered
+    stamped = pdfium.PdfDocument(str(SCAN))
+    page = stamped[0]
+    path = R.FPDFPageObj_CreateNewRect(50, 50, 100, 40)
+    R.FPDFPath_SetDrawMode(path, R.FPDF_FILLMODE_ALTERNATE, False)
+    R.FPDFPage_InsertObject(page.raw, path)
+    assert R.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    out = tmp_path / "stamped.pdf"
+    stamped.save(str(out))
+    image, scale = page_image(out)
+    assert scale == 300 / 72

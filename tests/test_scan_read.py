@@ -67,8 +67,8 @@ def _decide(first: list[OcrResult], second: list[OcrResult] | None) -> scan.Cell
     crops = [np.full((20, 40), 255, np.uint8)] * len(first)
     primary = FakeEngine("unused", name="p")
     answers = iter(second or [])
-    other = None if second is None else FakeEngine(answer=lambda _im, _k: next(answers))
-    return scan.decide(crops, first, primary, other)
+    other = FakeEngine(answer=lambda _im, _k: next(answers))
+    return scan.decide(crops, first, (primary,) if second is None else (primary, other))
 
 
 def test_confidence_rule() -> None:
@@ -85,6 +85,71 @@ def test_confidence_rule() -> None:
     assert "unreadable" in nothing.flags
     lines = _decide([OcrResult("第一行", 0.99), OcrResult("第二行", 0.99)], None)
     assert lines.text == "第一行\n第二行"
+
+
+def _chain(*answers: tuple[str, str, float]) -> tuple[FakeEngine, ...]:
+    """Engines by registry name (rank, family), each answering one text and score."""
+    return tuple(FakeEngine(text, conf, name=name) for name, text, conf in answers)
+
+
+def test_chain_asks_on_only_while_unsure() -> None:
+    crop = [np.full((20, 40), 255, np.uint8)]
+    tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "北京", 0.97), ("tesseract", "北京", 0.9))
+    got = scan.decide(crop, [OcrResult("北京", 0.99)], (tiny, rapid, tess))
+    assert got == scan.CellReading("北京", 0.99) and rapid.calls == tess.calls == 0
+    # the primary unsure: a better engine sure of itself is taken on its word alone
+    got = scan.decide(crop, [OcrResult("北泉", 0.6)], (tiny, rapid, tess))
+    assert got.text == "北京" and not got.flags and rapid.calls == 1 and tess.calls == 0
+    # a weaker engine is never taken alone: tesseract sure, the two before it unsure
+    tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "北泉", 0.5), ("tesseract", "北京", 0.99))
+    got = scan.decide(crop, [OcrResult("北亰", 0.6)], (tiny, rapid, tess))
+    assert got.text == "北泉" and "engines_disagree" in got.flags and got.confidence <= 0.6
+
+
+def test_kin_engines_agreeing_unsure_ask_an_engine_of_another_family() -> None:
+    crop = [np.full((20, 40), 255, np.uint8)]
+    tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "不适用", 0.7), ("tesseract", "不适用", 0.8))
+    got = scan.decide(crop, [OcrResult("不适用", 0.6)], (tiny, rapid, tess))
+    assert tess.calls == 1 and got.text == "不适用" and not got.flags
+    tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "不适用", 0.7), ("tesseract", "不适", 0.8))
+    got = scan.decide(crop, [OcrResult("不适用", 0.6)], (tiny, rapid, tess))
+    assert "engines_disagree" in got.flags  # two PP-OCR models agreeing unsure is not enough
+
+
+def test_a_multi_line_cell_asks_again_about_its_unsure_line_only() -> None:
+    crops = [np.full((20, 40), 255, np.uint8)] * 3
+    primary, second = _chain(("tiny", "", 0), ("rapid", "第二行", 0.99))
+    first = [OcrResult("第一行", 0.99), OcrResult("第二行", 0.5), OcrResult("第三行", 0.99)]
+    got = scan.decide(crops, first, (primary, second))
+    assert got.text == "第一行\n第二行\n第三行" and not got.flags and second.calls == 1
+    # a mark near one line: that line is not taken on one engine's word
+    got = scan.decide(crops, [OcrResult("第一行", 0.99)] * 3, (primary, second), [False, True, False])
+    assert second.calls == 2 and "engines_disagree" in got.flags
+
+
+def test_a_speck_read_as_line_initial_punctuation_is_dropped_and_doubted() -> None:
+    assert scan.despeck(OcrResult("·8小时", 0.99)) == OcrResult("8小时", 0.9, partial=True)
+    assert scan.despeck(OcrResult("不适用·", 0.99)).text == "不适用"
+    assert scan.despeck(OcrResult("工作。", 0.99)) == OcrResult("工作。", 0.99)
+    crop = [np.full((20, 40), 255, np.uint8)]
+    tiny, rapid = _chain(("tiny", "", 0), ("rapid", ".8小时", 0.99))
+    got = scan.decide(crop, [OcrResult(".8小时", 0.99)], (tiny, rapid))
+    assert got.text == "8小时" and got.flags  # both read the speck: neither is believed
+
+
+def test_print_at_a_cells_edge_is_not_a_stroke_across_its_ruling() -> None:
+    page = np.zeros((200, 400), np.uint8)
+    inset, band = int(scan.INSET_PT * SCALE), round(scan.RULING_BAND_PT * SCALE)
+    ruling = 100
+    box = (ruling + inset, 50, 300, 150)  # the cell's crop, inset from its left ruling
+    cv2.putText(page, "ABC", (box[0], 110), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 255, 4)
+    page[:, ruling - band:ruling + band + 1] = 0  # the ruling's band painted out
+    assert page[50:150, ruling + band + 1].any()  # print runs up to the band
+    assert not len(scan.crossing_rows(page, box, SCALE))
+    cv2.line(page, (60, 120), (160, 135), 255, 3)  # a stroke across the ruling
+    page[:, ruling - band:ruling + band + 1] = 0
+    rows = scan.crossing_rows(page, box, SCALE)
+    assert len(rows) and rows.min() <= 126 - 50 <= rows.max()  # its rows at the cell's edge
 
 
 def _seal_over_unit(image: np.ndarray, truth: list[TruthCell]) -> tuple[np.ndarray, TruthCell]:
@@ -177,3 +242,25 @@ def test_crashing_engine_fails_the_page_not_the_batch(form, tmp_path: Path) -> N
     assert result.source.kind == "scanned"
     assert ("ocr_failed", 2) in [(e.code, e.page) for e in result.errors]
     assert ("ocr_failed", 1) not in [(e.code, e.page) for e in result.errors]
+
+
+def test_speckle_far_from_glyphs_is_dropped_a_period_beside_them_is_not() -> None:
+    page = np.zeros((300, 600), np.uint8)
+    cv2.putText(page, "90", (100, 100), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)
+    cv2.circle(page, (160, 98), 2, 255, -1)  # a period right after the digits
+    for x, y in ((400, 200), (430, 204), (470, 198), (520, 202)):  # a row of speckle
+        cv2.circle(page, (x, y), 2, 255, -1)
+    gray = 255 - page
+    ink = scan.strip_rulings(page, gray, [], SCALE)
+    assert ink.text[95:102, 156:164].any() and ink.text[:, :200].sum() == page[:, :200].sum()
+    assert not ink.text[180:220, 380:540].any() and (ink.clean[180:220, 380:540] == 255).all()
+
+
+def test_two_lines_run_together_by_a_speck_are_cut_apart() -> None:
+    cell = np.zeros((120, 400), np.uint8)
+    cv2.putText(cell, "ABCDEFG", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)
+    cv2.putText(cell, "HIJKLMN", (10, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)
+    assert len(scan.text_bands(cell, SCALE)) == 2
+    cell[38:62, 200:203] = 255  # a scratch bridging the gap between them
+    bands = scan.text_bands(cell, SCALE)
+    assert len(bands) == 2 and bands[0][1] <= 62 and bands[1][0] >= 45

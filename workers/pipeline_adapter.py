@@ -83,7 +83,7 @@ def warm(settings: Settings) -> None:
 
     name = ocr.DEFAULT if settings.ocr_engine == "auto" else settings.ocr_engine
     names = [name]
-    if settings.ocr_second_opinion and name in ocr.SECOND_OPINION:
-        names.append(ocr.SECOND_OPINION[name])
+    if settings.ocr_second_opinion:
+        names += ocr.OPINIONS.get(name, ())
     for n in names:
         ocr.get_engine(n)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from extractor.ocr.base import OcrEngine, OcrEngineError, OcrResult
+from extractor.ocr.base import Glyph, OcrEngine, OcrEngineError, OcrResult
 
 
 def _rapid() -> OcrEngine:
@@ -17,15 +17,30 @@ def _rapid() -> OcrEngine:
     return RapidEngine()
 
 
+def _tiny() -> OcrEngine:
+    from extractor.ocr.tiny import TinyEngine
+
+    return TinyEngine()
+
+
 def _tesseract() -> OcrEngine:
     from extractor.ocr.tesseract import TesseractEngine
 
     return TesseractEngine()
 
 
-ENGINES: dict[str, Callable[[], OcrEngine]] = {"rapid": _rapid, "tesseract": _tesseract}
-DEFAULT = "rapid"  # measured best on the typical scans (see bench/bench_scan.py)
-SECOND_OPINION = {"rapid": "tesseract", "tesseract": "rapid"}
+ENGINES: dict[str, Callable[[], OcrEngine]] = {
+    "tiny": _tiny, "rapid": _rapid, "tesseract": _tesseract,
+}
+DEFAULT = "tiny"  # fastest, and as right where sure (bench/bench_scan.py --engine-use)
+# engines asked in turn, after the primary, for a line the one before was unsure of
+OPINIONS: dict[str, tuple[str, ...]] = {
+    "tiny": ("rapid", "tesseract"), "rapid": ("tesseract",), "tesseract": ("rapid",),
+}
+BY_ACCURACY = ("rapid", "tiny", "tesseract")  # alone, on the typical scans; best first
+# engines trained alike err alike (both PP-OCR models read a speck as "·"): their agreement
+# is weaker evidence than that of engines of different families
+FAMILY = {"tiny": "pp-ocr", "rapid": "pp-ocr", "tesseract": "tesseract"}
 _built: dict[str, OcrEngine] = {}
 
 
@@ -43,4 +58,16 @@ def get_engine(name: str) -> OcrEngine:
     return _built[name]
 
 
-__all__ = ["DEFAULT", "ENGINES", "OcrEngine", "OcrEngineError", "OcrResult", "get_engine", "register"]
+__all__ = [
+    "BY_ACCURACY",
+    "DEFAULT",
+    "ENGINES",
+    "FAMILY",
+    "OPINIONS",
+    "Glyph",
+    "OcrEngine",
+    "OcrEngineError",
+    "OcrResult",
+    "get_engine",
+    "register",
+]

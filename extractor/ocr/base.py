@@ -8,7 +8,7 @@ so an engine sees one text line at a time unless `kind` is "multiline".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -19,9 +19,18 @@ KINDS = ("text", "amount", "multiline")
 
 
 @dataclass(frozen=True)
+class Glyph:
+    text: str  # one character read
+    confidence: float
+    x: float  # its centre, in pixels from the crop's left edge
+
+
+@dataclass(frozen=True)
 class OcrResult:
     text: str
     confidence: float  # 0..1, the engine's own score (not yet calibrated)
+    partial: bool = False  # ink was left unread (a glyph skipped, a speck dropped)
+    glyphs: tuple[Glyph, ...] = field(default=(), compare=False)  # where an engine tells
 
 
 @runtime_checkable

@@ -11,18 +11,19 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from extractor.ocr.base import OcrEngineError, OcrResult, too_small
+from extractor.ocr.base import Glyph, OcrEngineError, OcrResult, too_small
 
 REC_HEIGHT = 40  # input height: the model takes any; 40 read the typical scans best (48: -0.2%, 19% slower)
 MIN_WIDTH = 64  # narrower crops are padded to this (the library pads everything to 320)
 SKIPPED_CONFIDENCE = 0.5  # a reading that left a glyph's ink without a character
-GAP_EM = 0.4  # ink at least this wide (in line heights) between two characters read is a glyph
+GAP_EM = 0.25  # ink at least this wide (in line heights) between two characters read is a glyph
 
 
 def _recognizer(threads: int) -> Any:
@@ -43,48 +44,78 @@ def _recognizer(threads: int) -> Any:
 
 
 class RapidEngine:
+    """A CTC line recogniser in ONNX Runtime: PP-OCRv4 from rapidocr_onnxruntime's wheel.
+    Subclasses swap the model (`_load`) and keep the reading and its checks."""
+
     name = "rapid"
 
     def __init__(self, threads: int = 1, height: int | None = None):
-        self._rec = _recognizer(threads)
+        self._session, self._charset = self._load(threads)
         self.height = height or REC_HEIGHT
+
+    def _load(self, threads: int) -> tuple[Any, list[str]]:
+        rec = _recognizer(threads)
+        return rec.session, rec.postprocess_op.character
 
     def recognize(self, image: np.ndarray, kind: str = "text") -> OcrResult:
         return self.recognize_batch([image], kind)[0]
 
     def recognize_batch(self, images: Sequence[np.ndarray], kind: str = "text") -> list[OcrResult]:
-        ready = [i for i, im in enumerate(images) if not too_small(im)]
         out = [OcrResult("", 0.0)] * len(images)
-        if not ready:
-            return out
-        for i in ready:
-            out[i] = self._one(images[i])
+        for i, image in enumerate(images):
+            if not too_small(image):
+                out[i] = self._one(image)
         return out
 
     def _one(self, image: np.ndarray) -> OcrResult:
-        """One line at its own width, batch of one: padding every crop to a common
-        width (as the library's batching does) costs more than it saves on one core."""
+        """One line at its own width, batch of one: padding crops to a common width costs
+        more than batching saves on one core (per-line time grows with the batch)."""
         try:
-            preds = self._rec.session(_normalise(image, self.height))[0]
+            preds = self._infer(_normalise(image, self.height))
+        except OcrEngineError:
+            raise
         except Exception as e:  # onnxruntime raises its own types
-            raise OcrEngineError(f"RapidOCR failed: {e}") from e
-        res = ctc_decode(preds[0], self._rec.postprocess_op.character)
-        if res.text and skipped_glyph(preds[0], _ink_columns(image, self.height)):
-            return OcrResult(res.text, min(res.confidence, SKIPPED_CONFIDENCE))
+            raise OcrEngineError(f"{self.name} recogniser failed: {e}") from e
+        best = preds[0].argmax(axis=1)
+        res = _decode(best, preds[0][np.arange(len(best)), best], self._charset)
+        if not res.text:
+            return res
+        h, w = image.shape[:2]
+        width = max(8, math.ceil(self.height * w / h))  # the line's width as the model saw it
+        px = max(width, MIN_WIDTH) / len(best) * w / width  # crop pixels per output frame
+        res = replace(res, glyphs=_glyphs(best, preds[0], self._charset, px))
+        if skipped_glyph(best, _ink_columns(image, self.height)):
+            return replace(res, confidence=min(res.confidence, SKIPPED_CONFIDENCE), partial=True)
         return res
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self._session(x)[0])
 
 
 def ctc_decode(probs: np.ndarray, charset: list[str]) -> OcrResult:
     """Greedy CTC (blank = 0, repeats merged). The confidence is the weakest kept
     character's probability: the library's mean hides one bad glyph among ten good."""
     best = probs.argmax(axis=1)
-    p = probs.max(axis=1)
+    return _decode(best, probs[np.arange(len(best)), best], charset)
+
+
+def _decode(best: np.ndarray, p: np.ndarray, charset: list[str]) -> OcrResult:
+    """`best`: each frame's class; `p`: its probability."""
     keep = (best != 0) & np.concatenate(([True], best[1:] != best[:-1]))
     chars = [charset[i] for i in best[keep]]
     text = "".join(chars).strip()
     if not text:
         return OcrResult("", 0.0)
     return OcrResult(text, float(p[keep].min()))
+
+
+def _glyphs(best: np.ndarray, probs: np.ndarray, charset: list[str], px: float) -> tuple[Glyph, ...]:
+    """Each character read, with its probability and the centre of its frames (in crop
+    pixels, `px` to a frame)."""
+    change = np.flatnonzero(np.diff(best)) + 1
+    starts, ends = np.r_[0, change], np.r_[change, len(best)]
+    return tuple(Glyph(charset[best[s]], float(probs[s, best[s]]), (s + e) / 2 * px)
+                 for s, e in zip(starts, ends, strict=True) if best[s] != 0)
 
 
 def _ink_columns(image: np.ndarray, height: int) -> tuple[np.ndarray, float]:
@@ -99,24 +130,18 @@ def _ink_columns(image: np.ndarray, height: int) -> tuple[np.ndarray, float]:
     return np.asarray(dark.any(axis=0)), em
 
 
-def skipped_glyph(probs: np.ndarray, ink: tuple[np.ndarray, float]) -> bool:
+def skipped_glyph(best: np.ndarray, ink: tuple[np.ndarray, float]) -> bool:
     """A glyph's worth of ink between two characters read (or before the first, after
     the last) that no character was read for: the recogniser dropped a glyph it does
-    not know (修缮 read as 修), usually with high confidence on what it kept."""
+    not know (修缮 read as 修), usually with high confidence on what it kept. `best`:
+    each output frame's class (0 = blank)."""
     cols, em = ink
-    if em <= 0 or not cols.any():
+    if em <= 0 or not cols.any() or not len(best):
         return False
-    best = probs.argmax(axis=1)
     stride = max(len(cols), MIN_WIDTH) / len(best)  # input pixels per output frame
-    centres = []
-    i = 0
-    while i < len(best):
-        j = i
-        while j + 1 < len(best) and best[j + 1] == best[i]:
-            j += 1
-        if best[i] != 0:
-            centres.append((i + j + 1) / 2 * stride)
-        i = j + 1
+    change = np.flatnonzero(np.diff(best)) + 1  # runs of one class: their centres
+    starts, ends = np.r_[0, change], np.r_[change, len(best)]
+    centres = ((starts + ends) / 2 * stride)[best[starts] != 0].tolist()
     if not centres:
         return False
     ink_x = np.flatnonzero(cols)
