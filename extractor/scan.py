@@ -367,41 +367,50 @@ def read_shape(ink: np.ndarray, gray: np.ndarray, scale: float) -> CellReading |
     """A cell read from its shape alone: a lone dash, slash or comparison sign."""
     if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * scale * scale:
         return None  # more ink than any of them, specks and all: text
-    if is_lone_dash(ink, scale):
+    blobs = _blobs(ink)
+    if is_lone_dash(ink, scale, blobs):
         return CellReading("—", DASH_CONFIDENCE)
-    if is_lone_slash(ink, scale):
+    if is_lone_slash(ink, scale, blobs):
         return CellReading("/", SLASH_CONFIDENCE)
-    if sign := lone_sign(ink, gray, scale):
+    if sign := lone_sign(ink, gray, scale, blobs):
         return CellReading(sign, SIGN_CONFIDENCE)
     return None
 
 
-def is_lone_dash(ink: np.ndarray, scale: float) -> bool:
+Blobs = tuple[int, np.ndarray, np.ndarray]  # connectedComponentsWithStats: n, labels, stats
+
+
+def _blobs(ink: np.ndarray) -> Blobs:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return n, labels, stats
+
+
+def is_lone_dash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:
     """One flat bar, 3-20 pt long and under 1.6 pt thick: a dash (—), which recognisers
     read as 一, | or 1 when it stands alone."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    blobs = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 2 * scale * scale]  # >= 2 pt²
-    if len(blobs) != 1:
+    _, _, stats = blobs or _blobs(ink)
+    kept = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 2 * scale * scale]  # >= 2 pt²
+    if len(kept) != 1:
         return False
-    w, h = int(blobs[0][cv2.CC_STAT_WIDTH]), int(blobs[0][cv2.CC_STAT_HEIGHT])
+    w, h = int(kept[0][cv2.CC_STAT_WIDTH]), int(kept[0][cv2.CC_STAT_HEIGHT])
     return 3 * scale <= w <= 20 * scale and h <= 2.5 * scale and w >= 3.5 * h
 
 
-def is_lone_slash(ink: np.ndarray, scale: float) -> bool:
+def is_lone_slash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:
     """One thin straight stroke rising to the right, 4-20 pt tall, leaning 10-40° off
     vertical: a slash (/, not applicable), which recognisers read as Z, 7, 1 or a
     character when it stands alone. Specks beside it (dots under DOT_PT both ways) do
     not count."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats = blobs or _blobs(ink)
     dot = DOT_PT * scale
-    blobs = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 2 * scale * scale
-             and (stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot)]
-    if len(blobs) != 1:
+    kept = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 2 * scale * scale
+            and (stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot)]
+    if len(kept) != 1:
         return False
-    x, y, w, h = (int(v) for v in stats[blobs[0], :4])
+    x, y, w, h = (int(v) for v in stats[kept[0], :4])
     if not (4 * scale <= h <= 20 * scale and 0.18 * h <= w <= 0.85 * h):
         return False
-    stroke = labels[y:y + h, x:x + w] == blobs[0]
+    stroke = labels[y:y + h, x:x + w] == kept[0]
     rows = [np.flatnonzero(r) for r in stroke]
     spans = np.array([r[-1] - r[0] + 1 for r in rows if len(r)])
     if len(spans) < h - 1 or spans.max() > max(0.6 * w, 2.5 * scale):
@@ -413,7 +422,9 @@ def is_lone_slash(ink: np.ndarray, scale: float) -> bool:
     return bool(straight and -1.0 <= slope <= -0.18)
 
 
-def lone_sign(ink: np.ndarray, gray: np.ndarray, scale: float) -> str | None:
+def lone_sign(
+    ink: np.ndarray, gray: np.ndarray, scale: float, blobs: Blobs | None = None
+) -> str | None:
     """A cell whose ink is one comparison sign, 3-12 pt wide: "=" (two flat bars of about
     the same length, one over the other), "≥"/"≤" (a chevron pointing right/left over a
     flat bar) or "＞"/"＜" (the chevron alone), which recognisers read as N, M, И or 8
@@ -421,15 +432,19 @@ def lone_sign(ink: np.ndarray, gray: np.ndarray, scale: float) -> str | None:
     told by the shape of its ink row by row (and, for "=", by the paler gap between the
     bars in the grey image), not by its blobs. None unless the shape is unambiguous.
     Specks (dots under DOT_PT both ways) do not count."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, labels, stats = blobs or _blobs(ink)
     dot = DOT_PT * scale
-    blobs = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 2 * scale * scale
-             and (stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot)]
-    if not 1 <= len(blobs) <= 2:
+    kept = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 2 * scale * scale
+            and (stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot)]
+    if not 1 <= len(kept) <= 2:
         return None
-    ys, xs = np.nonzero(np.isin(labels, blobs))
+    if len(kept) == 2:  # a sign's two parts lie one over the other, not side by side ("15")
+        (xa, _, wa, _), (xb, _, wb, _) = stats[kept[0], :4], stats[kept[1], :4]
+        if xa + wa <= xb or xb + wb <= xa:
+            return None
+    ys, xs = np.nonzero(np.isin(labels, kept))
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    glyph = np.isin(labels[y0:y1, x0:x1], blobs)
+    glyph = np.isin(labels[y0:y1, x0:x1], kept)
     h, w = glyph.shape
     if not (3 * scale <= w <= 12 * scale and 1.5 * scale <= h <= 12 * scale):
         return None
@@ -501,8 +516,8 @@ def _chevron(glyph: np.ndarray, scale: float) -> str | None:
     if not (0.6 * h <= w <= 1.6 * h and h >= 4 * scale):
         return None
     inked = np.asarray(glyph.any(axis=1), bool)
-    left = np.array([np.flatnonzero(r)[0] if r.any() else -1 for r in glyph])
-    right = np.array([np.flatnonzero(r)[-1] if r.any() else -1 for r in glyph])
+    left = np.where(inked, glyph.argmax(axis=1), -1)  # first and last inked column per row
+    right = np.where(inked, w - 1 - glyph[:, ::-1].argmax(axis=1), -1)
     full = inked & (left <= 0.15 * w) & (right >= 0.85 * w - 1) & (
         glyph.sum(axis=1) >= 0.9 * (right - left + 1))
     # a bar: full rows at the bottom, 1-2.5 pt thick, under the chevron

@@ -160,8 +160,9 @@ def _normalise(image: np.ndarray, height: int) -> np.ndarray:
     width = max(8, math.ceil(height * w / h))
     interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
     resized = cv2.resize(image, (width, height), interpolation=interp)
-    if resized.ndim == 2:
-        resized = np.repeat(resized[:, :, None], 3, axis=2)
     x = np.zeros((1, 3, height, max(width, MIN_WIDTH)), np.float32)
-    x[0, :, :, :width] = resized.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0
+    if resized.ndim == 2:  # grey: one plane, the same in the three channels
+        x[0, :, :, :width] = resized.astype(np.float32) / 127.5 - 1.0
+    else:
+        x[0, :, :, :width] = resized.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0
     return x
