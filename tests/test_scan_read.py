@@ -13,7 +13,7 @@ from extractor import scan, seals
 from extractor.compare import normalize_text
 from extractor.config import Settings, load_settings
 from extractor.models import Page, Table
-from extractor.ocr import OcrResult, register
+from extractor.ocr import Glyph, OcrResult, register
 from extractor.ocr.fake import CrashingEngine, FakeEngine
 from samples import scan_sim
 from tests.scan_fixtures import PAGE_H, PAGE_W, TruthCell, render_form_pdf, seed_forms
@@ -264,3 +264,24 @@ def test_two_lines_run_together_by_a_speck_are_cut_apart() -> None:
     cell[38:62, 200:203] = 255  # a scratch bridging the gap between them
     bands = scan.text_bands(cell, SCALE)
     assert len(bands) == 2 and bands[0][1] <= 62 and bands[1][0] >= 45
+
+
+def test_a_doubted_character_is_confirmed_from_a_window_of_the_line() -> None:
+    line = np.full((40, 400), 255, np.uint8)
+    text = "北京市朝阳区司法局"
+    glyphs = tuple(Glyph(ch, 0.6 if ch == "阳" else 0.99, 20 + 40 * i) for i, ch in enumerate(text))
+    first = OcrResult(text, 0.6, glyphs=glyphs)
+    widths: list[int] = []
+
+    def window(answer: str) -> FakeEngine:
+        def read(image: np.ndarray, _kind: str) -> OcrResult:
+            widths.append(image.shape[1])
+            return OcrResult(answer if image.shape[1] < 400 else text, 0.99)
+        return FakeEngine(answer=read, name="rapid")
+
+    tiny = FakeEngine(name="tiny")
+    got = scan.decide([line], [first], (tiny, window("朝阳区")))
+    assert got == scan.CellReading(text, 0.99) and len(widths) == 1 and 100 <= widths[0] <= 140
+    widths.clear()  # the window reads otherwise: the whole line is asked
+    got = scan.decide([line], [first], (tiny, window("朝明区")))
+    assert got.text == text and widths[0] < 400 and widths[1] == 400
