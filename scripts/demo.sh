@@ -8,7 +8,9 @@ out=${1:-out}
 export EXTRACTOR_DATABASE_URL=${EXTRACTOR_DATABASE_URL:-sqlite:///$out/extractor.db}
 export EXTRACTOR_STORE=${EXTRACTOR_STORE:-$out/store}
 mkdir -p "$out"
-extractor extract samples/digital/*.pdf -o "$out/records" --format json,csv,xlsx
+# born-digital annexes, and scanned ones (image-only PDFs, a fax TIFF, photographed pages)
+extractor extract samples/digital/*.pdf samples/scans/*-typical.pdf samples/scans/*.tiff \
+  samples/scans/*.png samples/scans/*.jpg -o "$out/records" --format json,csv,xlsx
 if extractor submit --help >/dev/null 2>&1; then
   extractor submit samples/digital/*.pdf --batch demo
   extractor status
