@@ -22,8 +22,9 @@ FAR_PX = 1.5  # ink farther than this from the other crop's ink is a difference
 MAX_FAR = 2  # ... and more than this many such pixels, each way, another print
 SIZE_TOLERANCE = 0.04  # ink boxes this much (or 2 px) apart in width or height never match
 MIN_HEIGHT_PX = 12  # smaller ink (a dot, a dash) is too little to tell prints apart
+MAX_CHARS = 12  # longer readings (a line of goal text) are one of a kind: not kept
 PER_TEXT = 8  # crops kept per reading
-MAX_TEXTS = 4096  # readings kept, least recently used dropped
+MAX_TEXTS = 1024  # readings kept, least recently used dropped (at most ~50 MB of ink)
 
 T = TypeVar("T")
 _DIGIT = re.compile(r"\d")
@@ -32,7 +33,10 @@ _DIGIT = re.compile(r"\d")
 @dataclass(frozen=True)
 class Print:
     ink: np.ndarray  # uint8 0/1, cut to the ink's box
-    far: np.ndarray  # float32 distance of every pixel to the nearest ink
+
+    def far(self) -> np.ndarray:
+        """Every pixel's distance to the nearest ink (computed when compared, not kept)."""
+        return cv2.distanceTransform(1 - self.ink, cv2.DIST_L2, 3)
 
 
 def print_of(crop: np.ndarray) -> Print | None:
@@ -44,20 +48,20 @@ def print_of(crop: np.ndarray) -> Print | None:
     ys, xs = np.nonzero(ink)
     if len(ys) == 0 or ys.max() - ys.min() + 1 < MIN_HEIGHT_PX:
         return None
-    ink = np.ascontiguousarray(ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
-    return Print(ink, cv2.distanceTransform(1 - ink, cv2.DIST_L2, 3))
+    return Print(np.ascontiguousarray(ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]))
 
 
 def same_print(a: Print, b: Print) -> bool:
     (ha, wa), (hb, wb) = a.ink.shape, b.ink.shape
     if abs(ha - hb) > max(2, SIZE_TOLERANCE * ha) or abs(wa - wb) > max(2, SIZE_TOLERANCE * wa):
         return False
+    b_ink, b_far = b.ink, b.far()
     if (ha, wa) != (hb, wb):
-        b = Print(cv2.resize(b.ink, (wa, ha), interpolation=cv2.INTER_NEAREST),
-                  cv2.resize(b.far, (wa, ha), interpolation=cv2.INTER_LINEAR))
-    if np.count_nonzero(b.far[a.ink > 0] > FAR_PX) > MAX_FAR:
+        b_ink = cv2.resize(b_ink, (wa, ha), interpolation=cv2.INTER_NEAREST)
+        b_far = cv2.resize(b_far, (wa, ha), interpolation=cv2.INTER_LINEAR)
+    if np.count_nonzero(b_far[a.ink > 0] > FAR_PX) > MAX_FAR:
         return False
-    return bool(np.count_nonzero(a.far[b.ink > 0] > FAR_PX) <= MAX_FAR)
+    return bool(np.count_nonzero(a.far()[b_ink > 0] > FAR_PX) <= MAX_FAR)
 
 
 class LineMemo(Generic[T]):
@@ -80,7 +84,7 @@ class LineMemo(Generic[T]):
         return None
 
     def put(self, text: str, crop: np.ndarray, decision: T) -> None:
-        if not text or _DIGIT.search(text):
+        if not text or len(text) > MAX_CHARS or _DIGIT.search(text):
             return
         seen = print_of(crop)
         if seen is None:

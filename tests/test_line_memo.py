@@ -30,10 +30,13 @@ def test_the_same_print_matches_and_another_text_does_not() -> None:
         assert c is not None and not same_print(a, c), other
 
 
-def test_numbers_and_specks_are_never_remembered() -> None:
+def test_numbers_specks_and_long_lines_are_never_remembered() -> None:
     memo: LineMemo[str] = LineMemo()
     memo.put("90%", line("90%"), "90%")
     assert memo.get("90%", line("90%")) is None
+    long = "提升企业满意度，促进区域产业创新发展"  # a line of goal text: one of a kind
+    memo.put(long, line(long), long)
+    assert memo.get(long, line(long)) is None
     memo.put("·", line("·"), "·")
     assert memo.get("·", line("·")) is None
 
