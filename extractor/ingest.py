@@ -230,23 +230,26 @@ def scanned_image(page: Any, dpi: int) -> tuple[np.ndarray, float] | None:
         bitmap = image.get_bitmap(render=False)
     except Exception:  # a filter PDFium does not decode alone: the page is rendered
         return None
+    arr = _as_rgb(bitmap)
+    return None if arr is None else (arr, scale)
+
+
+def _bitmap_rgb(bitmap: Any) -> np.ndarray:
+    """A rendered page as an RGB array (through PIL only for a mode OpenCV is not given)."""
+    arr = _as_rgb(bitmap)
+    return np.asarray(bitmap.to_pil().convert("RGB")) if arr is None else arr
+
+
+def _as_rgb(bitmap: Any) -> np.ndarray | None:
+    """A PDFium bitmap as an RGB array, converted by OpenCV (the same pixels as through
+    PIL, without its two copies); None for other modes."""
     import cv2
 
     codes = {"BGR": cv2.COLOR_BGR2RGB, "BGRA": cv2.COLOR_BGRA2RGB, "BGRX": cv2.COLOR_BGRA2RGB,
              "L": cv2.COLOR_GRAY2RGB}
     if bitmap.mode not in codes:
         return None
-    return cv2.cvtColor(bitmap.to_numpy(), codes[bitmap.mode]), scale
-
-
-def _bitmap_rgb(bitmap: Any) -> np.ndarray:
-    """A rendered page as an RGB array: PDFium's BGR swapped by OpenCV (the same pixels
-    as through PIL, without its two copies)."""
-    if bitmap.mode != "BGR":
-        return np.asarray(bitmap.to_pil().convert("RGB"))
-    import cv2
-
-    return cv2.cvtColor(bitmap.to_numpy(), cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(bitmap.to_numpy(), codes[bitmap.mode])
 
 
 @contextmanager

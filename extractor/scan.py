@@ -338,7 +338,7 @@ def crossing_rows(text: np.ndarray, box: tuple[int, int, int, int], scale: float
     edge[:m, :] = edge[-m:, :] = edge[:, :m] = edge[:, -m:] = True
     if not (ink[edge] > 0).any():
         return np.zeros(0, np.int64)
-    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _n, labels, stats = components(ink)
     dot, reach = DOT_PT * scale, max(2, int(CROSS_REACH_PT * scale))
     h, w = ink.shape
     rows = []
@@ -367,7 +367,7 @@ def read_shape(ink: np.ndarray, gray: np.ndarray, scale: float) -> CellReading |
     """A cell read from its shape alone: a lone dash, slash or comparison sign."""
     if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * scale * scale:
         return None  # more ink than any of them, specks and all: text
-    blobs = _blobs(ink)
+    blobs = components(ink)
     if is_lone_dash(ink, scale, blobs):
         return CellReading("—", DASH_CONFIDENCE)
     if is_lone_slash(ink, scale, blobs):
@@ -377,18 +377,22 @@ def read_shape(ink: np.ndarray, gray: np.ndarray, scale: float) -> CellReading |
     return None
 
 
-Blobs = tuple[int, np.ndarray, np.ndarray]  # connectedComponentsWithStats: n, labels, stats
+Blobs = tuple[int, np.ndarray, np.ndarray]  # opencv_lines.components: n, labels, stats
 
 
-def _blobs(ink: np.ndarray) -> Blobs:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    return n, labels, stats
+def _glyph_blobs(blobs: Blobs, scale: float) -> list[int]:
+    """The blobs big enough to be part of a glyph: at least 2 pt², and at least DOT_PT
+    one way (specks beside a glyph do not count)."""
+    n, _, stats = blobs
+    dot = DOT_PT * scale
+    return [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 2 * scale * scale
+            and (stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot)]
 
 
 def is_lone_dash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:
     """One flat bar, 3-20 pt long and under 1.6 pt thick: a dash (—), which recognisers
     read as 一, | or 1 when it stands alone."""
-    _, _, stats = blobs or _blobs(ink)
+    _, _, stats = blobs or components(ink)
     kept = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 2 * scale * scale]  # >= 2 pt²
     if len(kept) != 1:
         return False
@@ -401,10 +405,9 @@ def is_lone_slash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> 
     vertical: a slash (/, not applicable), which recognisers read as Z, 7, 1 or a
     character when it stands alone. Specks beside it (dots under DOT_PT both ways) do
     not count."""
-    n, labels, stats = blobs or _blobs(ink)
-    dot = DOT_PT * scale
-    kept = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 2 * scale * scale
-            and (stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot)]
+    blobs = blobs or components(ink)
+    _, labels, stats = blobs
+    kept = _glyph_blobs(blobs, scale)
     if len(kept) != 1:
         return False
     x, y, w, h = (int(v) for v in stats[kept[0], :4])
@@ -432,10 +435,9 @@ def lone_sign(
     told by the shape of its ink row by row (and, for "=", by the paler gap between the
     bars in the grey image), not by its blobs. None unless the shape is unambiguous.
     Specks (dots under DOT_PT both ways) do not count."""
-    n, labels, stats = blobs or _blobs(ink)
-    dot = DOT_PT * scale
-    kept = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 2 * scale * scale
-            and (stats[i, cv2.CC_STAT_WIDTH] >= dot or stats[i, cv2.CC_STAT_HEIGHT] >= dot)]
+    blobs = blobs or components(ink)
+    _, labels, stats = blobs
+    kept = _glyph_blobs(blobs, scale)
     if not 1 <= len(kept) <= 2:
         return None
     if len(kept) == 2:  # a sign's two parts lie one over the other, not side by side ("15")
@@ -642,17 +644,16 @@ def decide_line(
     memo: LineMemo[CellReading] | None = None,
 ) -> CellReading:
     """As `ask_chain`; a line the primary is unsure of takes the decision made on the same
-    print before, if `memo` holds one (a label on every form of an annex)."""
+    print before, if `memo` holds one (a label on every form of an annex), else is first
+    confirmed, if it can be, from a window round its doubted characters."""
     primary = despeck(first)
-    unsure = not (primary.text and primary.confidence >= ACCEPT.get(chain[0].name, 0.95))
-    use = memo is not None and alone and len(chain) > 1 and unsure
-    if memo is not None and use and (known := memo.get(first.text, crop)) is not None:
+    if not (alone and len(chain) > 1) or _sure(chain[0], primary):
+        return ask_chain(crop, primary, chain, alone, marked)
+    if memo is not None and (known := memo.get(first.text, crop)) is not None:
         return known
-    got = None
-    if unsure and alone and len(chain) > 1:
-        got = confirm_window(crop, primary, chain[0], chain[1])
-    got = got or ask_chain(crop, first, chain, alone, marked)
-    if memo is not None and use:
+    got = confirm_window(crop, primary, chain[0], chain[1]) or ask_chain(
+        crop, primary, chain, alone, marked)
+    if memo is not None:
         memo.put(first.text, crop, got)
     return got
 
@@ -665,8 +666,7 @@ def confirm_window(
     goal text, one character in doubt, costs the second engine a few characters, not the
     line). None where that is not settled: the caller asks about the whole line."""
     glyphs = res.glyphs
-    accept = ACCEPT.get(primary.name, 0.95)
-    unsure = [i for i, g in enumerate(glyphs) if g.confidence < accept]
+    unsure = [i for i, g in enumerate(glyphs) if g.confidence < _accept(primary)]
     if res.partial or not unsure:
         return None
     lo, hi = max(0, unsure[0] - 1), min(len(glyphs) - 1, unsure[-1] + 1)
@@ -691,12 +691,12 @@ def ask_chain(
 ) -> CellReading:
     """Taken on the word of an engine sure of it (the primary, or a later one that reads
     better than those before it); else on two engines' agreement; else flagged, with the
-    best engine's text."""
+    best engine's text. `first`: the primary's reading, despecked."""
     seen: list[tuple[int, str, OcrResult]] = []  # (rank by accuracy, family, reading)
     for i, engine in enumerate(chain):
         rank, family = _rank(engine.name), FAMILY.get(engine.name, engine.name)
         if i == 0:
-            res = despeck(first)
+            res = first
         else:
             kind = "amount" if any(_numeric(r.text) for _, _, r in seen) else "text"
             res = despeck(engine.recognize_batch([crop], kind)[0])
@@ -713,7 +713,7 @@ def ask_chain(
                                        ("low_confidence",))
                 return CellReading(better.text, max(AGREE_CONFIDENCE, better.confidence))
         trusted = all(rank < r for r, _, _ in seen)
-        if res.text and alone and trusted and res.confidence >= ACCEPT.get(engine.name, 0.95):
+        if alone and trusted and _sure(engine, res):
             return CellReading(res.text, res.confidence)
         seen.append((rank, family, res))
     if not any(res.text for _, _, res in seen):
@@ -733,6 +733,15 @@ def despeck(res: OcrResult) -> OcrResult:
     if text == res.text:
         return res
     return OcrResult(text, min(res.confidence, SPECK_CONFIDENCE) if text else 0.0, partial=True)
+
+
+def _accept(engine: OcrEngine) -> float:
+    return ACCEPT.get(engine.name, 0.95)
+
+
+def _sure(engine: OcrEngine, res: OcrResult) -> bool:
+    """The engine's reading can be taken on its word alone (where nothing else forbids)."""
+    return bool(res.text) and res.confidence >= _accept(engine)
 
 
 def _rank(name: str) -> int:
@@ -788,7 +797,7 @@ def _drop_big_blobs(ink: np.ndarray, scale: float) -> np.ndarray:
     if not len(rows):
         return out
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1  # only where ink is
-    _n, labels, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
+    _n, labels, stats = components(ink[y0:y1, x0:x1])
     big = (stats[:, cv2.CC_STAT_WIDTH] > 40 * scale) | (stats[:, cv2.CC_STAT_HEIGHT] > 30 * scale)
     big[0] = False
     out[y0:y1, x0:x1][big[labels]] = 0

@@ -72,8 +72,6 @@ class RapidEngine:
         more than batching saves on one core (per-line time grows with the batch)."""
         try:
             preds = self._infer(_normalise(image, self.height))
-        except OcrEngineError:
-            raise
         except Exception as e:  # onnxruntime raises its own types
             raise OcrEngineError(f"{self.name} recogniser failed: {e}") from e
         best = preds[0].argmax(axis=1)
@@ -112,10 +110,15 @@ def _decode(best: np.ndarray, p: np.ndarray, charset: list[str]) -> OcrResult:
 def _glyphs(best: np.ndarray, probs: np.ndarray, charset: list[str], px: float) -> tuple[Glyph, ...]:
     """Each character read, with its probability and the centre of its frames (in crop
     pixels, `px` to a frame)."""
-    change = np.flatnonzero(np.diff(best)) + 1
-    starts, ends = np.r_[0, change], np.r_[change, len(best)]
+    starts, ends = _runs(best)
     return tuple(Glyph(charset[best[s]], float(probs[s, best[s]]), (s + e) / 2 * px)
                  for s, e in zip(starts, ends, strict=True) if best[s] != 0)
+
+
+def _runs(best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of frames of one class starts and ends (exclusive)."""
+    change = np.flatnonzero(np.diff(best)) + 1
+    return np.r_[0, change], np.r_[change, len(best)]
 
 
 def _ink_columns(image: np.ndarray, height: int) -> tuple[np.ndarray, float]:
@@ -139,8 +142,7 @@ def skipped_glyph(best: np.ndarray, ink: tuple[np.ndarray, float]) -> bool:
     if em <= 0 or not cols.any() or not len(best):
         return False
     stride = max(len(cols), MIN_WIDTH) / len(best)  # input pixels per output frame
-    change = np.flatnonzero(np.diff(best)) + 1  # runs of one class: their centres
-    starts, ends = np.r_[0, change], np.r_[change, len(best)]
+    starts, ends = _runs(best)
     centres = ((starts + ends) / 2 * stride)[best[starts] != 0].tolist()
     if not centres:
         return False
