@@ -1,6 +1,6 @@
 """Parse a plain-text seed dump of a 项目支出绩效自评表 annex into ground truth.
 
-The dump format (see ../shared/seeds/): a line without a leading TAB outside a
+The dump format (samples/seeds/README.md): a line without a leading TAB outside a
 table is a paragraph (annex heading, title, year line); blocks separated by
 blank lines are table rows; each line starting with a TAB is one cell; a line
 without a TAB inside a row continues the previous cell (a wrapped line).
@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+SEED = Path(__file__).resolve().parent / "seeds" / "annex2-2022.txt"  # the public annex (seeds/README.md)
 FUND_ROWS = ("total", "fiscal", "carryover", "other")
 FUND_COLS = (
     "budget_initial",
