@@ -23,8 +23,9 @@ from extractor.record import (
     validation_flag,
     validation_rule,
 )
+from extractor.record_schema import SCHEMA_PATH, schema_text
 
-from .conftest import SAMPLES
+from .conftest import RECORD_SCHEMA, SAMPLES, schema_errors
 
 EXPECTED = sorted((SAMPLES / "expected").rglob("*.json"))
 
@@ -88,3 +89,60 @@ def test_json_round_trip(case) -> None:
     assert document_to_dict(document_from_dict(doc)) == doc
     for rec in doc["records"]:
         assert record_to_dict(record_from_dict(rec)) == rec
+
+
+# --- the published schema (docs/record.schema.json) ------------------------------------------
+
+
+def test_the_published_schema_is_the_generated_one() -> None:
+    assert SCHEMA_PATH == RECORD_SCHEMA
+    assert RECORD_SCHEMA.read_text(encoding="utf-8") == schema_text(), "python -m extractor.record_schema"
+
+
+def _a_document() -> dict:
+    doc = json.loads((SAMPLES / "expected" / "annex2-2022-direct.json").read_text(encoding="utf-8"))
+    return {**doc, "records": doc["records"][:1]}
+
+
+def _first_cell(doc: dict) -> dict:
+    return doc["records"][0]["fields"]["project_name"]
+
+
+@pytest.mark.parametrize(
+    ("break_it", "where"),
+    [
+        (lambda d: d["records"][0].update(extra=1), "records/0"),  # an undocumented key
+        (lambda d: d["records"][0]["fields"].update({"bad key": _first_cell(d)}), "records/0/fields"),
+        (lambda d: _first_cell(d).update(flags=["looks_odd"]), "records/0/fields/project_name/flags/0"),
+        (lambda d: _first_cell(d).update(confidence=1.5), "records/0/fields/project_name/confidence"),
+        (lambda d: _first_cell(d).update(bbox=[1, 2, 3]), "records/0/fields/project_name/bbox"),
+        (lambda d: _first_cell(d).pop("value"), "records/0/fields/project_name"),
+        (lambda d: d["errors"].append({"page": 1, "code": "oops", "message": ""}), "errors/0/code"),
+        (lambda d: d["source"].update(kind="paper"), "source/kind"),
+    ],
+)
+def test_the_schema_refuses_what_the_format_does_not_say(break_it, where: str) -> None:
+    doc = _a_document()
+    assert schema_errors(doc) == []
+    break_it(doc)
+    assert [e.split(":")[0] for e in schema_errors(doc)] == [where]
+
+
+def test_the_review_export_keys_are_part_of_the_schema() -> None:
+    doc = _a_document()
+    _first_cell(doc)["reviewed_by"] = "ann"
+    doc["records"][0]["review"] = {"status": "done", "version": 3, "finished_by": "ann"}
+    assert schema_errors(doc) == []
+
+
+def test_a_document_that_could_not_be_read_is_a_document_of_the_schema(tmp_path) -> None:
+    from extractor.cli import main
+
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (tmp_path / "note.pdf").write_bytes(b"hello")
+    inputs = [str(tmp_path / n) for n in ("empty.pdf", "note.pdf", "gone.pdf")]
+    assert main(["extract", *inputs, "-o", str(tmp_path / "out")]) == 1
+    for name in ("empty", "note", "gone"):
+        doc = json.loads((tmp_path / "out" / f"{name}.json").read_text(encoding="utf-8"))
+        assert doc["records"] == [] and len(doc["errors"]) == 1
+        assert schema_errors(doc) == []
