@@ -1,4 +1,4 @@
-"""How two texts compare (../shared/record-format.md, "How two texts are compared")."""
+"""How two texts compare (docs/record-format.md, "Comparing texts")."""
 
 from __future__ import annotations
 

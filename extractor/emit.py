@@ -1,7 +1,9 @@
-"""DocumentResult -> the JSON of ../shared/record-format.md; batches -> CSV / XLSX.
+"""DocumentResult -> the JSON of docs/record-format.md; batches -> CSV / XLSX.
 
-The tabular writers take record-format dicts (not model objects), so the
-CLI, the service's export and tests all go through the same JSON.
+The JSON itself is extractor/record.py's (document_to_dict, record_to_dict
+are re-exported here for the callers that write documents). The tabular
+writers take record-format dicts (not model objects), so the CLI, the
+service's export and tests all go through the same JSON.
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from extractor.models import DocumentResult, Field, Record
+from extractor.record import document_to_dict, record_cells, record_to_dict
+
+__all__ = [
+    "FORMATS",
+    "batch_tables",
+    "document_to_dict",
+    "parse_formats",
+    "record_to_dict",
+    "write_json",
+    "write_tables",
+]
 
 FORMATS = {"json", "csv", "xlsx"}
 
@@ -22,42 +34,6 @@ def parse_formats(text: str) -> set[str]:
     if not formats <= FORMATS:
         raise ValueError(f"unknown format(s) {sorted(formats - FORMATS)}; known: json, csv, xlsx")
     return formats
-
-
-def field_to_dict(f: Field) -> dict[str, Any]:
-    return {
-        "text": f.text,
-        "value": f.value,
-        "confidence": round(f.confidence, 3),
-        "flags": list(f.flags),
-        "page": f.page,
-        "bbox": [round(v, 1) for v in f.bbox] if f.bbox else None,
-    }
-
-
-def record_to_dict(r: Record) -> dict[str, Any]:
-    return {
-        "layout": r.layout,
-        "pages": list(r.pages),
-        "fields": {k: field_to_dict(v) for k, v in r.fields.items()},
-        "indicators": [{k: field_to_dict(v) for k, v in row.items()} for row in r.indicators],
-        "flags": list(r.flags),
-        "needs_review": r.needs_review,
-        # extensions of the format (new keys only)
-        "layout_score": r.layout_score,
-        "validations": [
-            {"rule": f.rule, "cells": list(f.cells), "message": f.message} for f in r.failures
-        ],
-    }
-
-
-def document_to_dict(result: DocumentResult) -> dict[str, Any]:
-    s = result.source
-    return {
-        "source": {"path": s.path, "sha256": s.sha256, "pages": s.pages, "kind": s.kind},
-        "records": [record_to_dict(r) for r in result.records],
-        "errors": [{"page": e.page, "code": e.code, "message": e.message} for e in result.errors],
-    }
 
 
 def write_json(document: dict[str, Any], path: Path) -> Path:
@@ -99,7 +75,7 @@ def batch_tables(documents: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
                 indicators.append([key, n] + [row[k]["text"] if k in row else None for k in ind_keys])
             for flag in rec["flags"]:
                 flags.append([key, src["path"], rec["pages"][0], "", flag, "", None])
-            for cell_key, cell in _cells(rec):
+            for cell_key, cell in record_cells(rec):
                 for flag in cell["flags"]:
                     flags.append(
                         [key, src["path"], cell["page"], cell_key, flag, cell["text"], cell["confidence"]]
@@ -107,13 +83,6 @@ def batch_tables(documents: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
         for err in doc["errors"]:
             flags.append(["", src["path"], err["page"], "", f"error:{err['code']}", err["message"], None])
     return {"records": records, "indicators": indicators, "flags": flags}
-
-
-def _cells(rec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    out = list(rec["fields"].items())
-    for i, row in enumerate(rec["indicators"]):
-        out += [(f"indicators[{i}].{k}", c) for k, c in row.items()]
-    return out
 
 
 def write_tables(documents: list[dict[str, Any]], out_dir: Path, formats: set[str]) -> list[Path]:

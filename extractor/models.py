@@ -2,7 +2,7 @@
 
 Geometry types (Page, Cell, Table, TextLine, PageReading, FormInstance) are
 internal; Field, Record and DocumentResult are what gets emitted (see
-emit.py and ../shared/record-format.md). All coordinates are PDF points,
+record.py and docs/record-format.md). All coordinates are PDF points,
 origin top-left of the page.
 """
 

@@ -21,11 +21,9 @@ import pdfplumber
 
 from samples.render_docx import render_word
 from samples.render_pdf import render_pdf
-from samples.seed import Annex, parse_seed
+from samples.seed import SEED, Annex, parse_seed
 
 SAMPLES = Path(__file__).resolve().parent
-SEED_NAME = "000_b9f8119463d2b3fe.txt"
-DEFAULT_SEED = SAMPLES.parents[1] / "shared" / "seeds" / SEED_NAME
 DIGITAL = SAMPLES / "digital"
 TRUTH = SAMPLES / "truth"
 STEM = "annex2-2022"
@@ -113,7 +111,7 @@ def report(name: str, entry: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("direct", "word"))
-    parser.add_argument("--seed", type=Path, default=DEFAULT_SEED)
+    parser.add_argument("--seed", type=Path, default=SEED)
     args = parser.parse_args(argv)
     annex = parse_seed(args.seed)
     write_json(TRUTH / f"{STEM}.json", annex.to_dict())

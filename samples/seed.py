@@ -1,6 +1,6 @@
 """Parse a plain-text seed dump of a 项目支出绩效自评表 annex into ground truth.
 
-The dump format (see ../shared/seeds/): a line without a leading TAB outside a
+The dump format (samples/seeds/README.md): a line without a leading TAB outside a
 table is a paragraph (annex heading, title, year line); blocks separated by
 blank lines are table rows; each line starting with a TAB is one cell; a line
 without a TAB inside a row continues the previous cell (a wrapped line).
@@ -17,29 +17,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-FUND_ROWS = ("total", "fiscal", "carryover", "other")
-FUND_COLS = (
-    "budget_initial",
-    "budget_full_year",
-    "executed",
-    "weight",
-    "execution_rate",
-    "score",
-)
-INDICATOR_KEYS = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
-FIELD_NAMES: tuple[str, ...] = (
-    "year",
-    "project_name",
-    "department",
-    "implementing_unit",
-    "project_lead",
-    "phone",
-    *(f"funds.{r}.{c}" for r in FUND_ROWS for c in FUND_COLS),
-    "goal.expected",
-    "goal.actual",
-    "total.weight",
-    "total.score",
-)
+import extractor.record as _record
+
+SEED = Path(__file__).resolve().parent / "seeds" / "annex2-2022.txt"  # the public annex (seeds/README.md)
+# the standard form's names are the extractor's (extractor/record.py)
+FUND_ROWS = _record.FUND_ROWS
+FUND_COLS = _record.FUND_COLUMNS
+INDICATOR_KEYS: tuple[str, ...] = tuple(c.value for c in _record.IndicatorColumn)
+FIELD_NAMES: tuple[str, ...] = _record.STANDARD_FIELDS
 
 _PAIR_LABELS = {
     "项目名称": "project_name",

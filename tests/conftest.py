@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -9,6 +12,7 @@ from extractor.layout.spec import LayoutSpec, load_layouts
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+RECORD_SCHEMA = ROOT / "docs" / "record.schema.json"  # the published schema of a document
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +23,24 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def layouts(settings: Settings) -> list[LayoutSpec]:
     return load_layouts(settings.layouts_dir)
+
+
+@functools.cache
+def _record_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(RECORD_SCHEMA.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_errors(document: dict[str, Any]) -> list[str]:
+    """Where a document breaks docs/record.schema.json (checked by jsonschema), one line each."""
+    errors = sorted(_record_validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(document)'}: {e.message}" for e in errors]
+
+
+def assert_valid_document(document: dict[str, Any]) -> None:
+    """An emitted document must validate against the published schema."""
+    errors = schema_errors(document)
+    assert errors == [], "not a document of docs/record.schema.json:\n" + "\n".join(errors[:20])

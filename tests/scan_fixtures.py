@@ -1,9 +1,9 @@
-"""A synthetic 项目支出绩效自评表 page for the scan-path tests (no dependency on samples/).
+"""A synthetic 项目支出绩效自评表 page for the scan-path tests (none of samples/' PDFs).
 
-`seed_forms()` parses the seed text (rows separated by blank lines, a TAB-led
-line per cell); `render_form_pdf()` draws one form as a ruled table with
-reportlab and returns the truth: every cell's bbox in PDF points, its fine
-grid position and spans, and its text.
+`seed_forms()` parses the seed, samples/seeds/annex2-2022.txt (rows separated
+by blank lines, a TAB-led line per cell); `render_form_pdf()` draws one form
+as a ruled table with reportlab and returns the truth: every cell's bbox in
+PDF points, its fine grid position and spans, and its text.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SEED = Path("/work/shared/seeds/000_b9f8119463d2b3fe.txt")
+from samples.seed import SEED
+
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 FONT = "WQY"
 PAGE_W, PAGE_H = 595.0, 842.0

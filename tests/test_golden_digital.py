@@ -12,7 +12,7 @@ from extractor.emit import document_to_dict
 from extractor.golden import diff_documents
 from extractor.pipeline import extract_document
 
-from .conftest import ROOT, SAMPLES
+from .conftest import ROOT, SAMPLES, assert_valid_document
 
 CASES = sorted((SAMPLES / "expected").glob("*.json"))
 DIGITAL = [c for c in CASES if (SAMPLES / "digital" / (c.stem + ".pdf")).exists()]
@@ -27,6 +27,7 @@ def test_every_field_exact(case, settings, layouts):
     expected = expected_for(case)
     pdf = ROOT / expected["source"]["path"]
     doc = document_to_dict(extract_document(pdf, settings, layouts))
+    assert_valid_document(doc)
     assert doc["source"]["sha256"] == expected["source"]["sha256"], "sample changed: remake expected"
     assert doc["source"]["kind"] == "born_digital"
     diffs = diff_documents(doc, expected)
@@ -37,6 +38,11 @@ def test_every_field_exact(case, settings, layouts):
             if not cell["flags"]:
                 assert cell["confidence"] == 1.0
                 assert cell["page"] in rec["pages"] and len(cell["bbox"]) == 4
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_expected_files_are_documents_of_the_schema(case):
+    assert_valid_document(expected_for(case))
 
 
 def test_inconsistent_forms_are_flagged_and_others_clean():
@@ -66,6 +72,7 @@ def test_cli_writes_one_json_per_document_and_tables(tmp_path, capsys):
     assert f"{len(pdfs)} documents" in out and "records" in out and "needing review" in out
     for c in DIGITAL:
         doc = json.loads((tmp_path / (c.stem + ".json")).read_text(encoding="utf-8"))
+        assert_valid_document(doc)
         assert diff_documents(doc, expected_for(c)) == []
     assert (tmp_path / "batch.csv").exists() and (tmp_path / "batch.indicators.csv").exists()
     from openpyxl import load_workbook
@@ -86,6 +93,7 @@ def test_the_reference_reader_gives_the_same_records(layouts):
     fast = document_to_dict(extract_document(pdf, load_settings({}), layouts))
     ref_settings = load_settings({"EXTRACTOR_TEXT_READER": "pdfplumber"})
     reference = document_to_dict(extract_document(pdf, ref_settings, layouts))
+    assert_valid_document(reference)
     assert diff_documents(reference, fast) == []
 
 

@@ -22,7 +22,7 @@ from extractor.golden import diff_documents
 from extractor.layout.spec import load_layouts, parse_layout
 from extractor.pipeline import extract_document
 
-from .conftest import ROOT, SAMPLES
+from .conftest import ROOT, SAMPLES, assert_valid_document
 
 EXPECTED = sorted((SAMPLES / "expected" / "variants").glob("*.json"))
 LAYOUTS = ROOT / "layouts"
@@ -43,12 +43,14 @@ def extracted(settings, layouts) -> dict[str, dict]:
     for case in EXPECTED:
         pdf = ROOT / expected(case.stem)["source"]["path"]
         out[case.stem] = document_to_dict(extract_document(pdf, settings, layouts))
+        assert_valid_document(out[case.stem])
     return out
 
 
 @pytest.mark.parametrize("case", EXPECTED, ids=[c.stem for c in EXPECTED])
 def test_every_field_exact(case, extracted):
     want = expected(case.stem)
+    assert_valid_document(want)
     doc = extracted[case.stem]
     assert doc["source"]["sha256"] == want["source"]["sha256"], "sample changed: python -m samples.variants"
     diffs = diff_documents(doc, want)
@@ -125,6 +127,7 @@ def test_an_unrelated_table_form_is_layout_unmatched(tmp_path, settings, layouts
     ]
     pdf = make_pdf(tmp_path / "other.pdf", [[("line", "项目申报表"), ("table", rows)]])
     doc = document_to_dict(extract_document(pdf, settings, layouts))
+    assert_valid_document(doc)
     assert doc["records"] == []
     unmatched = [e for e in doc["errors"] if e["code"] == "layout_unmatched"]
     assert len(unmatched) == 1
@@ -201,6 +204,7 @@ def test_a_new_variant_is_one_yaml_file(tmp_path):
     render(pdf, [(template, form)], flow=False)
     layouts = load_layouts(folder)
     doc = document_to_dict(extract_document(pdf, load_settings({}, layouts_dir=folder), layouts))
+    assert_valid_document(doc)
     assert doc["errors"] == []
     (rec,) = doc["records"]
     assert rec["layout"] == "zhejiang-brief" and rec["layout_score"] == 1.0

@@ -19,11 +19,12 @@ from extractor.layout.labels import LabelHit, LabelIndex, title_key
 from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
 from extractor.models import Cell, DocumentError, Field, FormInstance, Record, TextLine
+from extractor.record import Flag, IndicatorColumn, field_key
 
 NUDGE = 2.0  # points past a label's edge to land inside the neighbouring cell
 SURE = 0.9  # below this confidence a field is flagged low_confidence
 
-MISSING = Field("", None, 0.0, ("missing",))
+MISSING = Field("", None, 0.0, (Flag.MISSING,))
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def to_field(cell: Cell, page: int, type_name: str, label_score: float = 1.0) ->
     confidence = round(cell.confidence * label_score, 3)
     flags = cell.flags + type_flags
     if confidence < SURE and not flags:
-        flags += ("low_confidence",)
+        flags += (Flag.LOW_CONFIDENCE,)
     return Field(cell.text, value, confidence, tuple(dict.fromkeys(flags)), page, cell.bbox)
 
 
@@ -224,7 +225,7 @@ def _matrix_fields(
             ti, cell = found
             page = view.form.tables[ti].page
             score = min(row.score, col.header.score)
-            out[m.field_key(row_key, col.spec.key)] = to_field(cell, page, col.spec.type, score)
+            out[field_key(m.prefix, row_key, col.spec.key)] = to_field(cell, page, col.spec.type, score)
     return out
 
 
@@ -279,10 +280,10 @@ def _column_cells(view: FormView, col: Column) -> list[tuple[int, Cell]]:
 
 def check_grade(row: dict[str, Field], vocabularies: tuple[str, ...]) -> dict[str, Field]:
     """An actual graded on the target's own scale (target 优良中低差 → actual 优) must be on it."""
-    target, actual = row.get("target"), row.get("actual")
+    target, actual = row.get(IndicatorColumn.TARGET), row.get(IndicatorColumn.ACTUAL)
     if not target or not actual or not normalize_text(actual.text):
         return row
     vocab = grade_vocabulary(target.text, vocabularies)
     if vocab and normalize_text(actual.text) not in set(vocab):
-        row = {**row, "actual": actual.with_flags("vocabulary")}
+        row = {**row, IndicatorColumn.ACTUAL: actual.with_flags(Flag.VOCABULARY)}
     return row
