@@ -2,7 +2,10 @@
 
 Transient errors (the database or the broker unavailable) are retried with
 exponential backoff and jitter; everything else is handled in jobs.py, where
-bad input fails the job once, with its error code and message.
+bad input fails the job once, with its error code and message. The worker
+process hooks (the store opened, layouts and OCR engines loaded once per
+process) are here too: celery_app.py builds the app without importing this
+module; a worker imports it through the app's `include`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import kombu.exceptions
 import redis.exceptions
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import worker_process_init, worker_process_shutdown
 
 from extractor.config import Settings, load_settings
 from extractor.errors import ErrorCode, TransientError
 from workers import jobs
 from workers.celery_app import app
-from workers.pipeline_adapter import default_pipeline
+from workers.pipeline_adapter import default_pipeline, warm
 from workers.store import ResultStore
 
 log = logging.getLogger(__name__)
@@ -112,3 +116,30 @@ def read_page(job_id: str, page: int) -> None:
 @app.task(base=JobTask, name="extractor.assemble")
 def assemble_job(job_id: str) -> None:
     jobs.run_assemble(job_id, worker_context())
+
+
+# --- once per worker process ------------------------------------------------------
+
+
+@worker_process_init.connect
+def _init_worker_process(**_: Any) -> None:
+    """Open the store (migrations run) and load layouts and OCR engines, once per process."""
+    try:
+        worker_context()
+    except Exception:  # the database may be down: the first task retries it
+        log.warning("worker process init: the store is not ready yet", exc_info=True)
+    try:
+        warm(settings())
+    except Exception:
+        log.warning("worker process init: warming the pipeline failed", exc_info=True)
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:
+        pass
+
+
+@worker_process_shutdown.connect
+def _shutdown_worker_process(**_: Any) -> None:
+    jobs.close_cached_document()
