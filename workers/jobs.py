@@ -44,8 +44,6 @@ from workers.store import JobView, ResultStore
 log = logging.getLogger(__name__)
 
 STATUSES = ("queued", "running", "done", "failed")
-POISON_HOOK = "FORMX_TEST_POISON"  # test only: sha256 prefix whose page tasks kill their process
-SLEEP_HOOK = "FORMX_TEST_PAGE_SLEEP"  # test only: "seconds[:sha256 prefix]" a page task sleeps
 
 
 class Dispatch(Protocol):
@@ -153,7 +151,6 @@ def run_page(job_id: str, number: int, ctx: Context) -> None:
         with _delivery(ctx, job, "page", number) as go:
             if not go:
                 return
-            _test_hooks(job.sha256)
             _read_and_save(ctx, job, number)
     _maybe_assemble(ctx, job_id)
 
@@ -300,15 +297,6 @@ def _close(doc: ingest.Document) -> None:
         doc.close()
     except Exception:
         log.debug("closing a cached document", exc_info=True)
-
-
-def _test_hooks(sha256: str) -> None:
-    poison = os.environ.get(POISON_HOOK)
-    if poison and sha256.startswith(poison):
-        os._exit(70)  # like a segfault in a native library: no exception, no cleanup
-    pause, _, prefix = os.environ.get(SLEEP_HOOK, "").partition(":")
-    if pause and sha256.startswith(prefix):
-        time.sleep(float(pause))
 
 
 # --- in-process mode: the same steps, run from a local queue -----------------------

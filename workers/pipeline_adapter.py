@@ -1,14 +1,10 @@
-"""The extractor pipeline as the batch service sees it: three swappable functions.
+"""The extractor pipeline as the batch service sees it: three functions.
 
-`default_pipeline()` is the real extractor (layouts loaded once per process);
-tests swap in another with FORMX_TEST_PIPELINE="module:factory" (a test-only
-hook, deliberately outside EXTRACTOR_*: config.py refuses unknown keys).
+`default_pipeline()` is the real extractor (layouts loaded once per process).
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,8 +14,6 @@ from typing import Any
 from extractor import ingest
 from extractor.config import Settings
 from extractor.models import DocumentError, DocumentResult, PageReading, Source
-
-PIPELINE_HOOK = "FORMX_TEST_PIPELINE"
 
 OpenDocument = Callable[[Path, Settings], ingest.Document]
 ReadPage = Callable[[ingest.Document, int, Settings], PageReading]
@@ -63,19 +57,11 @@ def _layouts(layouts_dir: Path) -> list[Any]:
 
 
 def default_pipeline() -> Pipeline:
-    hook = os.environ.get(PIPELINE_HOOK)
-    if hook:
-        module, _, attr = hook.partition(":")
-        factory = getattr(importlib.import_module(module), attr or "pipeline")
-        pipeline: Pipeline = factory()
-        return pipeline
     return Pipeline(ingest.open_document, _real_read_page, _real_assemble, _real_to_dict)
 
 
 def warm(settings: Settings) -> None:
     """Load what every task needs once per worker process: layouts and OCR engines."""
-    if os.environ.get(PIPELINE_HOOK):
-        return
     _layouts(settings.layouts_dir)
     if settings.ocr_engine == "none":
         return
