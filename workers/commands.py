@@ -32,16 +32,15 @@ BAR_WIDTH = 30
 def service_context(settings: Settings) -> tuple[jobs.Context, jobs.LocalDispatch | None]:
     """Celery dispatch when EXTRACTOR_REDIS_URL is set, else a local queue run in-process."""
     from workers import jobs
-    from workers.pipeline_adapter import default_pipeline
     from workers.store import ResultStore
 
     store = ResultStore(settings.database_url)
     if settings.redis_url:
         from workers.tasks import CeleryDispatch
 
-        return jobs.Context(settings, store, CeleryDispatch(), default_pipeline()), None
+        return jobs.Context(settings, store, CeleryDispatch()), None
     local = jobs.LocalDispatch()
-    return jobs.Context(settings, store, local, default_pipeline()), local
+    return jobs.Context(settings, store, local), local
 
 
 # --- submit -----------------------------------------------------------------------

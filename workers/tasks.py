@@ -24,7 +24,6 @@ from extractor.config import Settings, load_settings
 from extractor.errors import ErrorCode, TransientError
 from workers import jobs
 from workers.celery_app import app
-from workers.pipeline_adapter import default_pipeline, warm
 from workers.store import ResultStore
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ def worker_context() -> jobs.Context:
     if not _context:
         s = settings()
         _context.append(
-            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch(), default_pipeline())
+            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch())
         )
     return _context[0]
 
@@ -89,7 +88,7 @@ class JobTask(Task):
             return
         job_id = str(args[0])
         timed_out = isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded)
-        try:
+        try:  # error_from_exception
             ctx = worker_context()
             if self.name == "extractor.page" and timed_out and len(args) > 1:
                 jobs.page_timed_out(job_id, int(args[1]), ctx)
@@ -119,6 +118,19 @@ def assemble_job(job_id: str) -> None:
 
 
 # --- once per worker process ------------------------------------------------------
+
+
+def warm(settings: Settings) -> None:
+    """Load what every task needs once per worker process: layouts and OCR engines."""
+    jobs.layouts(settings.layouts_dir)
+    if settings.ocr_engine == "none":
+        return
+    from extractor import ocr
+
+    name = ocr.DEFAULT if settings.ocr_engine == "auto" else settings.ocr_engine
+    names = [name, *(ocr.OPINIONS.get(name, ()) if settings.ocr_second_opinion else ())]
+    for n in names:
+        ocr.get_engine(n)
 
 
 @worker_process_init.connect
