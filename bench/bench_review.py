@@ -49,8 +49,8 @@ def share_never_seen() -> None:
 def cells_per_minute(pages: list[int]) -> None:
     from playwright.sync_api import sync_playwright
 
+    from devkit.localrun import ServerThread
     from review.app import create_app
-    from review.localrun import ServerThread
     from tests.test_review_browser import TIMEOUT_MS, fill, free_port, launch, login, review_record
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,13 +32,13 @@ from typing import Any  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devkit.scoring import Score, score_forms  # noqa: E402
 from extractor import ingest, pipeline, scan  # noqa: E402
 from extractor.config import Settings, load_settings  # noqa: E402
 from extractor.emit import document_to_dict  # noqa: E402
 from extractor.layout.spec import load_layouts  # noqa: E402
 from extractor.models import PageReading, Source  # noqa: E402
 from extractor.scan import scan_page  # noqa: E402
-from extractor.scoring import Score, score_forms  # noqa: E402
 
 SCANS = ROOT / "samples" / "scans"
 SAMPLES = ROOT / "samples"
@@ -163,8 +163,8 @@ ENGINE_FLAGS = {"low_confidence", "engines_disagree", "unreadable"}
 def calibrate(primary_raw: Path, second_raw: Path) -> None:
     """Replay the decision rule of extractor/scan.py over two raw runs (--accept 0
     --no-second, one per engine) for a range of ACCEPT thresholds."""
+    from devkit.scoring import Observation
     from extractor.compare import normalize_text
-    from extractor.scoring import Observation
 
     first = json.loads(primary_raw.read_text(encoding="utf-8"))
     second = {o["key"]: o for o in json.loads(second_raw.read_text(encoding="utf-8"))}

@@ -163,12 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", nargs="+", metavar="PDF", help="show the layout each form of these documents fits"
     )
     lay.set_defaults(func=cmd_layouts)
-    try:
-        from workers.commands import add_commands
+    try:  # until the extractor.commands registry: each group on its own
+        from workers.commands import add_commands as add_service_commands
     except ImportError:
         pass
     else:
-        add_commands(sub)
+        add_service_commands(sub)
+    try:
+        from review.commands import add_commands as add_review_commands
+    except ImportError:
+        pass
+    else:
+        add_review_commands(sub)
     return parser
 
 

@@ -7,57 +7,18 @@ record version it saw; a stale one gets 409 with the current version.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from review.app import Services, services
-from review.auth import User, csrf_ok, new_csrf
-from review.corrections import Conflict, NotFound, Written, reviewed_document
+from review.corrections import Conflict, NotFound, Written
 from review.crops import CropError
+from review.deps import Csrf, Services, Svc, UserDep, login_session, optional_user, session_csrf
+from workers.store import reviewed_document
 
 router = APIRouter(prefix="/api", tags=["review"])
-
-
-# --- who is asking ----------------------------------------------------------------------------
-
-
-def optional_user(request: Request) -> User | None:
-    uid = request.session.get("uid")
-    return services(request).users.get(uid) if isinstance(uid, int) else None
-
-
-def current_user(request: Request) -> User:
-    user = optional_user(request)
-    if user is None:
-        raise HTTPException(401, "log in first")
-    return user
-
-
-def check_csrf(request: Request) -> None:
-    if not csrf_ok(request.session.get("csrf"), request.headers.get("x-csrf-token")):
-        raise HTTPException(403, "missing or wrong CSRF token (X-CSRF-Token header)")
-
-
-def session_csrf(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not isinstance(token, str):
-        token = new_csrf()
-        request.session["csrf"] = token
-    return token
-
-
-def login_session(request: Request, user: User) -> None:
-    """A new session on login (no fixation): the user id and a fresh CSRF token."""
-    request.session.clear()
-    request.session.update({"uid": user.id, "csrf": new_csrf()})
-
-
-UserDep = Annotated[User, Depends(current_user)]
-Svc = Annotated[Services, Depends(services)]
-Csrf = Depends(check_csrf)
 
 
 # --- bodies ---------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,9 +15,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from extractor.config import Settings
+from review import api, pages
 from review.auth import Users, secret_key
 from review.corrections import Conflict, Incomplete, NotFound, ReviewStore, layouts_by_id
 from review.crops import CropError, Crops
+from review.deps import Services
 from workers.store import ResultStore
 
 HERE = Path(__file__).resolve().parent
@@ -26,18 +27,7 @@ SESSION_COOKIE = "review_session"
 SESSION_MAX_AGE = 12 * 3600
 
 
-@dataclass
-class Services:
-    settings: Settings
-    store: ResultStore
-    reviews: ReviewStore
-    users: Users
-    crops: Crops
-
-
 def create_app(settings: Settings, store: ResultStore | None = None) -> FastAPI:
-    from review import api, pages
-
     store = store or ResultStore(settings.database_url)
     services = Services(
         settings, store, ReviewStore(store, layouts_by_id(settings.layouts_dir)), Users(store),
@@ -112,8 +102,3 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Incomplete)
     async def incomplete(_: Request, e: Incomplete) -> JSONResponse:
         return JSONResponse({"detail": str(e), "pending": e.pending}, status_code=422)
-
-
-def services(request: Request) -> Services:
-    s: Services = request.app.state.services
-    return s

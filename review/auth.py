@@ -20,9 +20,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from review.schema import ReviewUser
 from workers.store import ResultStore
 from workers.store.db import session_scope
+from workers.store.repo import utcnow
+from workers.store.schema import ReviewUser
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 MIN_PASSWORD = 8
@@ -53,8 +54,6 @@ class Users:
         self._sessions = sessionmaker(store.engine, expire_on_commit=False)
 
     def add(self, name: str, password: str, admin: bool = False) -> User:
-        from review.corrections import utcnow
-
         check_name(name)
         if len(password) < MIN_PASSWORD:
             raise UserError(f"a password has at least {MIN_PASSWORD} characters")

@@ -1,13 +1,19 @@
-"""`extractor serve` (the review web app) and `extractor users add|list` (reviewer accounts)."""
+"""`extractor serve` (the review web app) and `extractor users add|list` (reviewer accounts).
+
+`add_commands(subparsers)` is found by extractor/cli.py through the
+`extractor.commands` entry point. Cheap to import: FastAPI, uvicorn and
+SQLAlchemy load inside the commands.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from extractor.config import Settings
+if TYPE_CHECKING:
+    from extractor.config import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -57,7 +63,7 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
-def add_review_commands(sub: Any) -> None:
+def add_commands(sub: Any) -> None:
     p = sub.add_parser("serve", help="the review queue: a web page and JSON API over the store")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)

@@ -6,6 +6,9 @@ status and the reviewed record (original + events, rules re-run), so reads
 and exports do not replay events. A write names the version it saw; a stale
 one raises Conflict (HTTP 409): two reviewers never overwrite each other
 silently.
+
+The reviewed version of a whole stored document (what exports serve) is read by
+`workers.store.reviewed_document`, from the cache kept here.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,10 +35,10 @@ from review.reviewed import (
     key_pattern,
     reading_order,
 )
-from review.schema import ACTIONS, ReviewEvent, ReviewRecord
 from workers.store import ResultStore
 from workers.store.db import make_engine, session_scope
-from workers.store.schema import CellRow, Document, Job, RecordRow
+from workers.store.repo import utcnow
+from workers.store.schema import REVIEW_ACTIONS, CellRow, Job, RecordRow, ReviewEvent, ReviewRecord
 
 
 class Conflict(Exception):
@@ -57,10 +59,6 @@ class Incomplete(ValueError):
     def __init__(self, pending: list[str]):
         super().__init__(f"{len(pending)} cell(s) still need a decision")
         self.pending = pending
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @lru_cache(maxsize=4)
@@ -284,8 +282,8 @@ class ReviewStore:
     def decide(
         self, record_id: int, key: str, action: str, text: str | None, version: int, reviewer: str
     ) -> Written:
-        if action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r}; one of {ACTIONS}")
+        if action not in REVIEW_ACTIONS:
+            raise ValueError(f"unknown action {action!r}; one of {REVIEW_ACTIONS}")
         with self.tx() as s:
             row, _, _ = self._load(s, record_id)
             cell = get_cell(row.record, key)
@@ -370,36 +368,3 @@ class ReviewStore:
 
 def _group_label(spec: LayoutSpec | None, key: str) -> str:
     return cell_label(spec, key, {}) if spec else key
-
-
-# --- the reviewed version of a stored document (what every export serves) -----------------------
-
-
-def reviewed_document(
-    store: ResultStore, document_id: str, original: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
-    """The stored document (by its job id) with every reviewed record in place of the
-    machine's; records never reviewed are the machine's. None if there is no document.
-    Each reviewed record carries `review: {status, version, finished_by}`."""
-    doc = original if original is not None else store.document(document_id)
-    if doc is None:
-        return None
-    sessions = sessionmaker(store.engine, expire_on_commit=False)
-    with session_scope(sessions) as s:
-        rows = s.execute(
-            select(RecordRow.position, ReviewRecord)
-            .join(ReviewRecord, ReviewRecord.record_id == RecordRow.id)
-            .join(Document, Document.id == RecordRow.document_id)
-            .where(Document.job_id == document_id)
-        ).all()
-        reviewed = {
-            pos: {**st.reviewed, "review": {
-                "status": st.status, "version": st.version, "finished_by": st.finished_by,
-            }}
-            for pos, st in rows if st.reviewed
-        }
-    if not reviewed:
-        return doc
-    records = [reviewed.get(i, rec) for i, rec in enumerate(doc.get("records") or [])]
-    return {**doc, "records": records}
-

@@ -7,6 +7,7 @@ JSON API. No inline script (the Content-Security-Policy forbids it).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -14,13 +15,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
-from review.api import login_session, optional_user, session_csrf
-from review.app import HERE, services
 from review.auth import User, csrf_ok
 from review.corrections import NotFound
+from review.deps import login_session, optional_user, services, session_csrf
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 router = APIRouter(include_in_schema=False)
-env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
 env.filters["urlkey"] = lambda key: quote(str(key), safe="")
 
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -111,7 +111,7 @@ def redis_server(workdir: Path) -> Iterator[RedisServer]:
 def service_env(tmp: Path, redis_url: str = "", database_url: str | None = None,
                 **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("EXTRACTOR_", "FORMX_TEST_"))}
+           if not k.startswith("EXTRACTOR_")}
     env.update({
         "PYTHONPATH": str(REPO),
         "EXTRACTOR_STORE": str(tmp / "store"),
@@ -124,14 +124,19 @@ def service_env(tmp: Path, redis_url: str = "", database_url: str | None = None,
 
 
 class Worker:
-    """`extractor worker --concurrency 1` in its own process group, logging to a file."""
+    """`extractor worker --concurrency 1` in its own process group, logging to a file.
 
-    def __init__(self, name: str, env: dict[str, str], logdir: Path):
+    With `faults` (options of tests/fault_worker.py, e.g. ["--page-sleep", "5"]) the
+    same worker is started through tests/fault_worker.py, which injects them by code.
+    """
+
+    def __init__(self, name: str, env: dict[str, str], logdir: Path, faults: Sequence[str] = ()):
         self.name = name
         self.log_path = logdir / f"worker-{name}.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
+        entry = ["tests.fault_worker", *faults, "--"] if faults else ["extractor.cli"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "extractor.cli", "worker", "--concurrency", "1",
+            [sys.executable, "-m", *entry, "worker", "--concurrency", "1",
              "--hostname", f"{name}@%h", "--loglevel", "INFO"],
             env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -153,11 +158,11 @@ class Worker:
 
 @contextmanager
 def workers(names: list[str], env: dict[str, str], logdir: Path,
-            ready: bool = True) -> Iterator[list[Worker]]:
+            ready: bool = True, faults: Sequence[str] = ()) -> Iterator[list[Worker]]:
     started: list[Worker] = []
     try:
         for n in names:
-            started.append(Worker(n, env, logdir))
+            started.append(Worker(n, env, logdir, faults))
         if ready:
             for w in started:
                 w.wait_ready()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from devkit.golden import diff_documents
 from extractor.cli import main as cli_main
 from extractor.emit import document_to_dict
-from extractor.golden import diff_documents
 from extractor.pipeline import extract_document
 
 from .conftest import ROOT, SAMPLES, assert_valid_document

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from devkit.fake_ocr import FakeEngine
 from extractor import scan
 from extractor.line_memo import LineMemo, print_of, same_print
 from extractor.ocr import OcrResult
-from extractor.ocr.fake import FakeEngine
 from tests.scan_fixtures import FONT_PATH
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from devkit.fake_ocr import CrashingEngine, FakeEngine, RecordingEngine, ReplayEngine
 from extractor.ocr import DEFAULT, OcrEngine, OcrEngineError, OcrResult, get_engine, register
-from extractor.ocr.fake import CrashingEngine, FakeEngine, RecordingEngine, ReplayEngine
 from tests.scan_fixtures import FONT_PATH
 
 

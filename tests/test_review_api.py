@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from devkit.localrun import cut_pages, run_jobs
 from extractor.config import Settings, load_settings
 from review.app import create_app
 from review.auth import Users
-from review.localrun import cut_pages, run_jobs
 from workers.store import ResultStore
 
 ROOT = Path(__file__).resolve().parent.parent

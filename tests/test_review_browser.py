@@ -51,8 +51,8 @@ def browser_missing() -> str | None:
 
 
 def fill(tmp: Path, pages: list[int], batch: str = "b1") -> Settings:
+    from devkit.localrun import cut_pages, run_jobs
     from review.auth import Users
-    from review.localrun import cut_pages, run_jobs
     from workers.store import ResultStore
 
     settings = load_settings({}, store=tmp / "store", database_url=f"sqlite:///{tmp / 'r.db'}",
@@ -115,8 +115,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Settings, str]]:
         pytest.skip(reason)
     if not SAMPLE.exists():
         pytest.skip("samples/digital not generated")
+    from devkit.localrun import ServerThread
     from review.app import create_app
-    from review.localrun import ServerThread
 
     settings = fill(tmp_path, [4, 29])
     app = create_app(settings)

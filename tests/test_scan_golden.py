@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from extractor.scoring import Score, score_forms
+from devkit.scoring import Score, score_forms
 
 from .conftest import assert_valid_document
 

@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
+from devkit.fake_ocr import CrashingEngine, FakeEngine
 from extractor import scan, seals
 from extractor.compare import normalize_text
 from extractor.config import Settings, load_settings
 from extractor.models import Page, Table
 from extractor.ocr import Glyph, OcrResult, register
-from extractor.ocr.fake import CrashingEngine, FakeEngine
 from samples import scan_sim
 from tests.scan_fixtures import PAGE_H, PAGE_W, TruthCell, render_form_pdf, seed_forms
 

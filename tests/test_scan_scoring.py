@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from extractor.scoring import edit_distance, score_forms, score_record
+from devkit.scoring import edit_distance, score_forms, score_record
 
 
 def cell(text: str, flags: tuple[str, ...] = (), conf: float = 0.99) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from extractor.scoring import Score, score_forms
+from devkit.scoring import Score, score_forms
 
 from .test_scan_golden import TARGETS, assert_meets
 

@@ -2,6 +2,8 @@
 
 Each test starts its own redis-server (append-only, in tmp) and workers, bounds
 every wait, and kills every process it started (process groups) when done.
+Slow pages and poison documents are injected by code: workers started with
+`faults` run through tests/fault_worker.py, which patches the page step.
 """
 
 from __future__ import annotations
@@ -130,8 +132,8 @@ def _deliveries(service: Service) -> list[int]:
 
 def test_a_worker_killed_mid_page_is_replaced(service: Service) -> None:
     doc = small_documents(service.tmp / "in", 1)
-    slow = service.env(FORMX_TEST_PAGE_SLEEP="5", **SHORT_LIMITS)
-    with workers(["a"], slow, service.tmp) as (a,):
+    slow = ["--page-sleep", "5"]
+    with workers(["a"], service.env(**SHORT_LIMITS), service.tmp, faults=slow) as (a,):
         [job_id] = service.submit(doc)
         wait_for(lambda: _deliveries(service) == [1], 20, 0.1, "the page task to start on a")
         with workers(["b"], service.env(**SHORT_LIMITS), service.tmp):
@@ -150,8 +152,8 @@ def test_a_worker_killed_mid_page_is_replaced(service: Service) -> None:
 
 def test_redis_restarted_mid_batch_loses_nothing(service: Service) -> None:
     docs = small_documents(service.tmp / "in", 16)
-    env = service.env(FORMX_TEST_PAGE_SLEEP="0.4", **SHORT_LIMITS)
-    with workers(["a", "b"], env, service.tmp):
+    env = service.env(**SHORT_LIMITS)
+    with workers(["a", "b"], env, service.tmp, faults=["--page-sleep", "0.4"]):
         ids = service.submit(docs)
         wait_for(lambda: service.statuses()["done"] >= 3, 60, 0.2, "a few jobs to finish")
         service.redis.stop()
@@ -171,8 +173,8 @@ def test_poison_and_corrupt_documents_in_the_drop_folder(service: Service) -> No
     (inbox / "corrupt.pdf").write_bytes(b"%PDF-1.4\n%%EOF garbage\n")
     from extractor.ingest import sha256_file
 
-    env = service.env(FORMX_TEST_POISON=sha256_file(poison)[:16], EXTRACTOR_MAX_ATTEMPTS="2")
-    with workers(["a", "b"], env, service.tmp):
+    env = service.env(EXTRACTOR_MAX_ATTEMPTS="2")
+    with workers(["a", "b"], env, service.tmp, faults=["--poison", sha256_file(poison)[:16]]):
         out = run_cli(["watch", str(inbox), "--once", "--settle", "0.5", "--timeout", "90"], env)
         assert out.returncode == 0, out.stderr
         assert sorted(p.name for p in (inbox / "done").iterdir()) == [p.name for p in good]
@@ -201,8 +203,8 @@ def test_database_unavailable_for_a_while(tmp_path: Path) -> None:
         with postgres_database() as direct_url, redis_server(tmp_path / "redis") as server:
             via_proxy = direct_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
             service = Service(tmp_path, server, direct_url)
-            env = service_env(tmp_path, server.url, via_proxy, FORMX_TEST_PAGE_SLEEP="0.5")
-            with workers(["a", "b"], env, tmp_path):
+            env = service_env(tmp_path, server.url, via_proxy)
+            with workers(["a", "b"], env, tmp_path, faults=["--page-sleep", "0.5"]):
                 out = run_cli(["submit", *map(str, docs)], env)
                 assert out.returncode == 0, out.stderr
                 wait_for(lambda: service.statuses()["done"] >= 1, 60, 0.2, "a first job")
@@ -223,9 +225,8 @@ def test_a_page_over_its_time_limit_is_a_page_error(service: Service) -> None:
     slow, fast = small_documents(service.tmp / "in", 2)
     from extractor.ingest import sha256_file
 
-    env = service.env(FORMX_TEST_PAGE_SLEEP=f"30:{sha256_file(slow)[:16]}",
-                      EXTRACTOR_TASK_SOFT_TIME_LIMIT="2", EXTRACTOR_TASK_TIME_LIMIT="4")
-    with workers(["a"], env, service.tmp):
+    env = service.env(EXTRACTOR_TASK_SOFT_TIME_LIMIT="2", EXTRACTOR_TASK_TIME_LIMIT="4")
+    with workers(["a"], env, service.tmp, faults=["--page-sleep", f"30:{sha256_file(slow)[:16]}"]):
         slow_id, fast_id = service.submit([slow, fast])
         service.wait_finished(2, 60)
     store = service.store()

@@ -14,11 +14,11 @@ import shutil
 import pytest
 import yaml
 
+from devkit.golden import diff_documents
 from extractor.cli import main as cli_main
 from extractor.config import load_settings
 from extractor.emit import document_to_dict
 from extractor.errors import LayoutSpecError
-from extractor.golden import diff_documents
 from extractor.layout.spec import load_layouts, parse_layout
 from extractor.pipeline import extract_document
 

@@ -15,12 +15,14 @@ Everything comes from the EXTRACTOR_* settings (extractor/config.py):
 - Each worker process runs one page at a time on one core: OCR libraries are
   pinned to one thread (OMP_THREAD_LIMIT=1, ONNX intra-op threads 1), so N
   worker processes on N cores do not fight; engines and layouts load once per
-  process in `worker_process_init`.
+  process in `worker_process_init` (workers/tasks.py).
+
+The app never imports its tasks (as paperless-ngx's src/paperless/celery.py):
+a worker imports `workers.tasks` through `include`; tasks.py imports the app.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
@@ -28,11 +30,8 @@ for _var in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL
     os.environ.setdefault(_var, "1")  # before numpy / OpenCV / onnxruntime / tesseract load
 
 from celery import Celery  # noqa: E402
-from celery.signals import worker_process_init, worker_process_shutdown  # noqa: E402
 
 from extractor.config import Settings, load_settings  # noqa: E402
-
-log = logging.getLogger(__name__)
 
 QUEUE = "extractor"
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"  # only for `celery inspect` etc. without settings
@@ -84,39 +83,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 def make_app(settings: Settings | None = None) -> Celery:
     settings = settings or load_settings()
-    app = Celery("extractor", include=["workers.tasks"])
+    app = Celery("extractor", include=["workers.tasks"])  # imported by the worker, not here
     app.conf.update(celery_config(settings))
     return app
 
 
 app = make_app()
 
-
-@worker_process_init.connect
-def _init_worker_process(**_: Any) -> None:
-    """Open the store (migrations run) and load layouts and OCR engines, once per process."""
-    from workers import tasks
-
-    try:
-        tasks.worker_context()
-    except Exception:  # the database may be down: the first task retries it
-        log.warning("worker process init: the store is not ready yet", exc_info=True)
-    try:
-        from workers.pipeline_adapter import warm
-
-        warm(tasks.settings())
-    except Exception:
-        log.warning("worker process init: warming the pipeline failed", exc_info=True)
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-    except ImportError:
-        pass
-
-
-@worker_process_shutdown.connect
-def _shutdown_worker_process(**_: Any) -> None:
-    from workers import jobs
-
-    jobs.close_cached_document()

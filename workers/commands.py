@@ -1,7 +1,9 @@
 """The service's subcommands of `extractor`: submit, watch, status, worker, export.
 
-`add_commands(subparsers)` is called by extractor/cli.py; each command is
-`func(args, settings) -> exit code`. Without EXTRACTOR_REDIS_URL (the
+`add_commands(subparsers)` is found by extractor/cli.py through the
+`extractor.commands` entry point; each command is `func(args, settings) ->
+exit code`. Cheap to import (`extractor --help` loads it): Celery, SQLAlchemy
+and the extractor load inside the commands. Without EXTRACTOR_REDIS_URL (the
 embedded default) submit and watch run the jobs in this process through the
 same steps a worker runs (workers/jobs.py), so the service works with no
 Redis at all.
@@ -16,15 +18,12 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import kombu.exceptions
-
-from extractor.config import Settings, load_settings
-from extractor.errors import ExtractError
-from workers import jobs
-from workers.pipeline_adapter import default_pipeline
-from workers.store import JobView, ResultStore
+if TYPE_CHECKING:
+    from extractor.config import Settings
+    from workers import jobs
+    from workers.store import JobView, ResultStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 BAR_WIDTH = 30
@@ -32,20 +31,27 @@ BAR_WIDTH = 30
 
 def service_context(settings: Settings) -> tuple[jobs.Context, jobs.LocalDispatch | None]:
     """Celery dispatch when EXTRACTOR_REDIS_URL is set, else a local queue run in-process."""
+    from workers import jobs
+    from workers.store import ResultStore
+
     store = ResultStore(settings.database_url)
     if settings.redis_url:
         from workers.tasks import CeleryDispatch
 
-        return jobs.Context(settings, store, CeleryDispatch(), default_pipeline()), None
+        return jobs.Context(settings, store, CeleryDispatch()), None
     local = jobs.LocalDispatch()
-    return jobs.Context(settings, store, local, default_pipeline()), local
+    return jobs.Context(settings, store, local), local
 
 
 # --- submit -----------------------------------------------------------------------
 
 
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
+    import kombu.exceptions
+
     from extractor.cli import expand_inputs
+    from extractor.errors import ExtractError
+    from workers import jobs
 
     ctx, local = service_context(settings)
     submitted: list[str] = []
@@ -98,6 +104,9 @@ def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.store import ResultStore
+    from workers.store.schema import JOB_STATUSES
+
     store = ResultStore(settings.database_url)
     if args.job:
         matches = store.find_jobs(args.job)
@@ -114,7 +123,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     for s in summaries:
         total = sum(s.counts.values())
         finished = s.counts.get("done", 0) + s.counts.get("failed", 0)
-        counts = " ".join(f"{k} {s.counts.get(k, 0)}" for k in jobs.STATUSES)
+        counts = " ".join(f"{k} {s.counts.get(k, 0)}" for k in JOB_STATUSES)
         print(
             f"{s.batch or '(no batch)'}\t{bar(finished, total)} {finished}/{total} documents"
             f"  {counts}  pages {s.pages_finished}/{s.pages_total}"
@@ -153,6 +162,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    from workers.store import ResultStore
+
     ResultStore(settings.database_url).close()  # migrate before the pool starts
     from workers.celery_app import QUEUE, app
 
@@ -182,6 +193,7 @@ def parse_since(text: str) -> datetime:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from extractor.cli import _out_name, summary_line
     from extractor.emit import parse_formats, write_json, write_tables
+    from workers.store import ResultStore, reviewed_document
 
     try:
         formats = parse_formats(args.format)
@@ -194,10 +206,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     docs: list[dict[str, Any]] = []
     taken: set[str] = set()
-    from review.corrections import reviewed_document  # reviewed records replace the machine's
-
     for job, original in rows:
-        doc = reviewed_document(store, job.id, original) or original
+        doc = reviewed_document(store, job.id, original) or original  # reviewed records win
         if "json" in formats:
             write_json(doc, out_dir / _out_name(Path(job.filename), taken))
         docs.append(doc)
@@ -249,9 +259,6 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--needs-review", action="store_true",
                    help="only documents with a record that needs review")
     p.set_defaults(func=cmd_export)
-    from review.commands import add_review_commands  # the review queue: serve, users
-
-    add_review_commands(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="extractor")
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
+    from extractor.config import load_settings
+    from extractor.errors import ExtractError
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args, load_settings()))

@@ -5,6 +5,9 @@
     page      read one page, store its PageReading JSON; the last page dispatches assemble
     assemble  build the records from the stored pages, save document + records + cells
 
+Reading and assembling are extractor.pipeline's own `read_page` and `assemble`,
+the functions `extractor extract` runs in one process.
+
 Every step may run twice (a redelivered task) and must leave the same rows.
 Each step counts its deliveries in the store: Redis has no dead-letter
 queue, so a document that kills its worker every time fails after
@@ -23,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,7 +34,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from extractor import ingest
 from extractor.config import Settings
+from extractor.emit import document_to_dict
 from extractor.errors import ErrorCode, ExtractError, TransientError
+from extractor.layout.spec import LayoutSpec, load_layouts
 from extractor.models import (
     DocumentError,
     DocumentResult,
@@ -38,14 +44,12 @@ from extractor.models import (
     page_reading_from_dict,
     page_reading_to_dict,
 )
-from workers.pipeline_adapter import Pipeline
+from extractor.pipeline import assemble, read_page
 from workers.store import JobView, ResultStore
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("queued", "running", "done", "failed")
-POISON_HOOK = "FORMX_TEST_POISON"  # test only: sha256 prefix whose page tasks kill their process
-SLEEP_HOOK = "FORMX_TEST_PAGE_SLEEP"  # test only: "seconds[:sha256 prefix]" a page task sleeps
 
 
 class Dispatch(Protocol):
@@ -63,7 +67,12 @@ class Context:
     settings: Settings
     store: ResultStore
     dispatch: Dispatch
-    pipeline: Pipeline
+
+
+@lru_cache(maxsize=4)
+def layouts(layouts_dir: Path) -> list[LayoutSpec]:
+    """The layout specs, loaded once per process: a worker assembles many documents."""
+    return load_layouts(layouts_dir)
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,7 @@ def _open_and_record(ctx: Context, job: JobView) -> None:
         except (ExtractError, OSError) as e:
             if isinstance(e, TransientError):
                 raise
-            code, message = _code_message(e, ErrorCode.FILE_NOT_FOUND)
+            code, message = _code_message(e, ErrorCode.FILE_NOT_FOUND)  # error_from_exception
             fail_job(ctx, job, code, message)
             return
         ctx.store.mark_running(job.id, doc.kind, [(p.number, p.kind) for p in doc.pages])
@@ -153,7 +162,6 @@ def run_page(job_id: str, number: int, ctx: Context) -> None:
         with _delivery(ctx, job, "page", number) as go:
             if not go:
                 return
-            _test_hooks(job.sha256)
             _read_and_save(ctx, job, number)
     _maybe_assemble(ctx, job_id)
 
@@ -164,12 +172,13 @@ def _read_and_save(ctx: Context, job: JobView, number: int) -> None:
     error: tuple[str, str] | None = None
     try:
         doc = _open(ctx, job)
-        reading = page_reading_to_dict(ctx.pipeline.read_page(doc, number, ctx.settings))
+        reading = page_reading_to_dict(read_page(doc, number, ctx.settings))
     except TransientError:
         raise
     except SoftTimeLimitExceeded:
         limit = ctx.settings.task_soft_time_limit
         error = (ErrorCode.TIMEOUT.value, f"page {number} took longer than {limit} s")
+    # error_from_exception: extract_document calls this case page_unreadable, here internal
     except ExtractError as e:
         error = (e.code.value, e.message)
     except Exception as e:  # a bug on one page: report it on that page, the rest goes on
@@ -213,8 +222,8 @@ def run_assemble(job_id: str, ctx: Context) -> None:
             if p.status == "failed"
         ]
         try:
-            result = ctx.pipeline.assemble(_source(job), readings, errors, ctx.settings)
-            doc = ctx.pipeline.to_dict(result)
+            spec = layouts(ctx.settings.layouts_dir)
+            doc = document_to_dict(assemble(_source(job), readings, spec, errors, ctx.settings))
         except TransientError:
             raise
         except SoftTimeLimitExceeded:
@@ -224,7 +233,7 @@ def run_assemble(job_id: str, ctx: Context) -> None:
         except Exception as e:
             if not isinstance(e, ExtractError):
                 log.exception("assembling job %s", job_id)
-            fail_job(ctx, job, *_code_message(e, ErrorCode.INTERNAL))
+            fail_job(ctx, job, *_code_message(e, ErrorCode.INTERNAL))  # error_from_exception
             return
         ctx.store.save_document(job_id, doc, assemble_seconds=time.perf_counter() - t0)
 
@@ -240,10 +249,10 @@ def _source(job: JobView) -> Source:
 def fail_job(ctx: Context, job: JobView, code: str, message: str, page: int | None = None) -> None:
     """Finish the job as failed; its document still gets stored, with no records and the error."""
     result = DocumentResult(_source(job), errors=(DocumentError(code, message, page),))
-    ctx.store.save_document(job.id, ctx.pipeline.to_dict(result), failed=(code, message))
+    ctx.store.save_document(job.id, document_to_dict(result), failed=(code, message))
 
 
-def _code_message(e: Exception, default: ErrorCode) -> tuple[str, str]:
+def _code_message(e: Exception, default: ErrorCode) -> tuple[str, str]:  # error_from_exception
     if isinstance(e, ExtractError):
         return e.code.value, e.message
     return default.value, f"{type(e).__name__}: {e}"
@@ -283,7 +292,7 @@ def _open(ctx: Context, job: JobView) -> ingest.Document:
     if doc is not None:
         _open_docs.move_to_end(job.store_path)
         return doc
-    doc = ctx.pipeline.open_document(Path(job.store_path), ctx.settings)
+    doc = ingest.open_document(Path(job.store_path), ctx.settings)
     _open_docs[job.store_path] = doc
     while len(_open_docs) > OPEN_DOCUMENTS:
         _close(_open_docs.popitem(last=False)[1])
@@ -300,15 +309,6 @@ def _close(doc: ingest.Document) -> None:
         doc.close()
     except Exception:
         log.debug("closing a cached document", exc_info=True)
-
-
-def _test_hooks(sha256: str) -> None:
-    poison = os.environ.get(POISON_HOOK)
-    if poison and sha256.startswith(poison):
-        os._exit(70)  # like a segfault in a native library: no exception, no cleanup
-    pause, _, prefix = os.environ.get(SLEEP_HOOK, "").partition(":")
-    if pause and sha256.startswith(prefix):
-        time.sleep(float(pause))
 
 
 # --- in-process mode: the same steps, run from a local queue -----------------------

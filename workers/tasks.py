@@ -2,7 +2,10 @@
 
 Transient errors (the database or the broker unavailable) are retried with
 exponential backoff and jitter; everything else is handled in jobs.py, where
-bad input fails the job once, with its error code and message.
+bad input fails the job once, with its error code and message. The worker
+process hooks (the store opened, layouts and OCR engines loaded once per
+process) are here too: celery_app.py builds the app without importing this
+module; a worker imports it through the app's `include`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ import kombu.exceptions
 import redis.exceptions
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import worker_process_init, worker_process_shutdown
 
 from extractor.config import Settings, load_settings
 from extractor.errors import ErrorCode, TransientError
 from workers import jobs
 from workers.celery_app import app
-from workers.pipeline_adapter import default_pipeline
 from workers.store import ResultStore
 
 log = logging.getLogger(__name__)
@@ -58,7 +61,7 @@ def worker_context() -> jobs.Context:
     if not _context:
         s = settings()
         _context.append(
-            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch(), default_pipeline())
+            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch())
         )
     return _context[0]
 
@@ -85,7 +88,7 @@ class JobTask(Task):
             return
         job_id = str(args[0])
         timed_out = isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded)
-        try:
+        try:  # error_from_exception
             ctx = worker_context()
             if self.name == "extractor.page" and timed_out and len(args) > 1:
                 jobs.page_timed_out(job_id, int(args[1]), ctx)
@@ -112,3 +115,43 @@ def read_page(job_id: str, page: int) -> None:
 @app.task(base=JobTask, name="extractor.assemble")
 def assemble_job(job_id: str) -> None:
     jobs.run_assemble(job_id, worker_context())
+
+
+# --- once per worker process ------------------------------------------------------
+
+
+def warm(settings: Settings) -> None:
+    """Load what every task needs once per worker process: layouts and OCR engines."""
+    jobs.layouts(settings.layouts_dir)
+    if settings.ocr_engine == "none":
+        return
+    from extractor import ocr
+
+    name = ocr.DEFAULT if settings.ocr_engine == "auto" else settings.ocr_engine
+    names = [name, *(ocr.OPINIONS.get(name, ()) if settings.ocr_second_opinion else ())]
+    for n in names:
+        ocr.get_engine(n)
+
+
+@worker_process_init.connect
+def _init_worker_process(**_: Any) -> None:
+    """Open the store (migrations run) and load layouts and OCR engines, once per process."""
+    try:
+        worker_context()
+    except Exception:  # the database may be down: the first task retries it
+        log.warning("worker process init: the store is not ready yet", exc_info=True)
+    try:
+        warm(settings())
+    except Exception:
+        log.warning("worker process init: warming the pipeline failed", exc_info=True)
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:
+        pass
+
+
+@worker_process_shutdown.connect
+def _shutdown_worker_process(**_: Any) -> None:
+    jobs.close_cached_document()

@@ -1,7 +1,9 @@
-"""The result store: jobs, page results, documents, records and cells (SQLAlchemy 2.0)."""
+"""The result store: jobs, page results, documents, records and cells, and the review
+queue's decisions (SQLAlchemy 2.0)."""
 
 from workers.store.db import StoreUnavailable, migrate
 from workers.store.repo import BatchSummary, JobView, PageView, ResultStore, record_cells
+from workers.store.reviewed import reviewed_document
 
 __all__ = [
     "BatchSummary",
@@ -11,4 +13,5 @@ __all__ = [
     "StoreUnavailable",
     "migrate",
     "record_cells",
+    "reviewed_document",
 ]

@@ -3,6 +3,16 @@
 The record JSON in `records.record` is the machine's original output and is
 never edited; `cells` flattens it so a review queue can query flagged cells
 (field keys like `project_name` or `indicators[3].score`).
+
+The review queue's tables (migration 0002) live here too: the store owns the
+correction events, so `extractor export` reads reviewed records without the
+review app.
+
+    review_users    reviewers: name, argon2 hash, admin or not
+    review_records  one row per record under review: version (optimistic
+                    locking), status, and the reviewed record JSON (a cache of
+                    the original + the events, re-validated)
+    review_events   every decision, in order: accept / correct / unreadable
 """
 
 from __future__ import annotations
@@ -31,6 +41,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 PAGE_STATUSES = ("pending", "done", "failed")
+REVIEW_ACTIONS = ("accept", "correct", "unreadable")
+REVIEW_STATUSES = ("open", "done")
 
 
 class Base(DeclarativeBase):
@@ -128,3 +140,46 @@ class CellRow(Base):
     flagged: Mapped[bool] = mapped_column(Boolean)
     page: Mapped[int | None] = mapped_column(Integer)
     bbox: Mapped[list[float] | None] = mapped_column(JSONType)
+
+
+# --- the review queue (review/) -------------------------------------------------------------
+
+
+class ReviewUser(Base):
+    __tablename__ = "review_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReviewRecord(Base):
+    __tablename__ = "review_records"
+
+    record_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    reviewed: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    finished_by: Mapped[str | None] = mapped_column(String(100))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReviewEvent(Base):
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("records.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(200))  # project_name, indicators[3].score
+    old_text: Mapped[str] = mapped_column(Text)
+    new_text: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)  # the record's version this event made
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from extractor.config import Settings
 from workers import jobs
-from workers.pipeline_adapter import default_pipeline
 from workers.store import ResultStore
 
 
@@ -22,7 +21,7 @@ def run_jobs(
     """Submit each file and run its steps here; the job ids, in order."""
     store = store or ResultStore(settings.database_url)
     local = jobs.LocalDispatch()
-    ctx = jobs.Context(settings, store, local, default_pipeline())
+    ctx = jobs.Context(settings, store, local)
     ids = [jobs.submit(Path(p), ctx, batch=batch).job_id for p in paths]
     local.drain(ctx)
     return ids

@@ -1,0 +1,57 @@
+"""`extractor worker` with faults injected by code: the fault tests' own worker entry.
+
+    python -m tests.fault_worker [--page-sleep S[:SHA]] [--poison SHA] -- worker ARGS...
+
+Patches the page step of workers/jobs.py (after its delivery is counted,
+before the page is read), then runs the real CLI, so the worker, its pool and
+its tasks are the production ones (OCRmyPDF's tests/plugins/ inject faults
+the same way). Production code reads no test-only variable.
+
+- `--page-sleep S[:SHA]`: every page task (of documents whose sha256 starts
+  with SHA) sleeps S seconds first: a worker to kill mid-page, a page over
+  its time limit.
+- `--poison SHA`: the page tasks of documents whose sha256 starts with SHA
+  end their process at once (`os._exit(70)`), like a segfault in a native
+  library: no exception, no cleanup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+
+def inject(page_sleep: str | None, poison: str | None) -> None:
+    from workers import jobs
+
+    real_read_and_save = jobs._read_and_save
+    pause, _, prefix = (page_sleep or "").partition(":")
+
+    def faulty_read_and_save(ctx: Any, job: Any, number: int) -> None:
+        if poison and job.sha256.startswith(poison):
+            os._exit(70)
+        if pause and job.sha256.startswith(prefix):
+            time.sleep(float(pause))
+        real_read_and_save(ctx, job, number)
+
+    jobs._read_and_save = faulty_read_and_save
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="fault_worker", description=__doc__)
+    ap.add_argument("--page-sleep", metavar="S[:SHA]")
+    ap.add_argument("--poison", metavar="SHA")
+    ap.add_argument("cli", nargs=argparse.REMAINDER, help="-- then the arguments of `extractor`")
+    args = ap.parse_args(argv)
+    cli = args.cli[1:] if args.cli[:1] == ["--"] else args.cli
+    inject(args.page_sleep, args.poison)
+    from extractor.cli import main as extractor_main
+
+    return extractor_main(cli)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
