@@ -9,12 +9,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from extractor import ingest
 from extractor.config import Settings, load_settings
 from extractor.emit import document_to_dict, parse_formats, write_json, write_tables
-from extractor.errors import ErrorCode, ExtractError
+from extractor.errors import ExtractError, error_from_exception
 from extractor.layout.spec import LayoutSpec, load_layout, load_layouts
-from extractor.models import DocumentError, DocumentResult, Source
+from extractor.models import DocumentResult, Source
 
 INPUT_SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 EXIT_OK, EXIT_FAILED_DOCUMENTS, EXIT_USAGE = 0, 1, 2
@@ -97,9 +96,7 @@ def extract_or_report(path: Path, settings: Settings, layouts: list[LayoutSpec])
     try:
         return extract_document(path, settings, layouts)
     except Exception as e:
-        source = Source(str(path), "", 0, "born_digital")
-        error = DocumentError(ErrorCode.INTERNAL.value, f"{type(e).__name__}: {e}")
-        return DocumentResult(source, errors=(error,))
+        return DocumentResult(Source(str(path), "", 0, "born_digital"), errors=(error_from_exception(e),))
 
 
 def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:
@@ -120,29 +117,17 @@ def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:
 
 def check_layouts(paths: list[Path], settings: Settings, specs: list[LayoutSpec]) -> int:
     """Which layout each form of each document fits, how well, and the runner-up."""
-    from extractor.layout.mapping import FormView, rank_layouts
-    from extractor.pipeline import read_page
-    from extractor.split import split_forms
+    from extractor.pipeline import check_document
 
     for path in paths:
-        try:
-            doc = ingest.open_document(path, settings)
-        except ExtractError as e:
-            print(f"{path.name}\t-\t{e.code.value}: {e.message}")
-            continue
-        try:
-            readings = [read_page(doc, p.number, settings) for p in doc.pages]
-        finally:
-            doc.close()
-        forms, errors = split_forms(readings, specs)
+        fits, errors = check_document(path, settings, specs)
         for err in errors:
-            print(f"{path.name}\tpage {err.page or '-'}\t{err.code}: {err.message}")
-        for form in forms:
-            ranked = rank_layouts(FormView.of(form), specs)
-            (score, best), runner = ranked[0], ranked[1:2]
+            print(f"{path.name}\t{f'page {err.page}' if err.page else '-'}\t{err.code}: {err.message}")
+        for fit in fits:
+            (score, best), runner = fit.ranked[0], fit.ranked[1:2]
             verdict = "ok" if score >= settings.min_layout_score else "layout_unmatched"
             nxt = f"\tnext: {runner[0][1].id} {runner[0][0]:.3f}" if runner else ""
-            pages = ",".join(map(str, form.pages))
+            pages = ",".join(map(str, fit.pages))
             print(f"{path.name}\tpages {pages}\t{best.id} {score:.3f}{nxt}\t{verdict}")
     return EXIT_OK
 
