@@ -1,20 +1,28 @@
-"""The `extractor` command: extract, layouts, and (from workers/) the service commands."""
+"""The `extractor` command: the core commands (extract, layouts) and the command groups that
+register themselves under the "extractor.commands" entry points (workers/, review/).
+
+Start-up is kept light: this module imports the standard library only, and each command
+imports what it needs when it runs (`extractor --help` loads no PDF, OCR or service
+library; bench/bench_startup.py measures it).
+"""
 
 from __future__ import annotations
 
 import argparse
 import glob
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from extractor.config import Settings, load_settings
-from extractor.emit import document_to_dict, parse_formats, write_json, write_tables
-from extractor.errors import ExtractError, error_from_exception
-from extractor.layout.spec import LayoutSpec, load_layout, load_layouts
-from extractor.models import DocumentResult, Source
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
+    from extractor.config import Settings
+    from extractor.layout.spec import LayoutSpec
+    from extractor.models import DocumentResult
+
+ENTRY_POINT_GROUP = "extractor.commands"  # each loads `add_commands(subparsers) -> None`
 INPUT_SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 EXIT_OK, EXIT_FAILED_DOCUMENTS, EXIT_USAGE = 0, 1, 2
 
@@ -66,6 +74,9 @@ def summary_line(docs: list[dict[str, Any]]) -> str:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.emit import document_to_dict, parse_formats, write_json, write_tables
+    from extractor.layout.spec import load_layouts
+
     try:
         formats = parse_formats(args.format)
     except ValueError as e:
@@ -91,6 +102,8 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 def extract_or_report(path: Path, settings: Settings, layouts: list[LayoutSpec]) -> DocumentResult:
     """One document; an unexpected failure becomes its error and the batch goes on."""
+    from extractor.errors import error_from_exception
+    from extractor.models import DocumentResult, Source
     from extractor.pipeline import extract_document
 
     try:
@@ -100,6 +113,8 @@ def extract_or_report(path: Path, settings: Settings, layouts: list[LayoutSpec])
 
 
 def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.layout.spec import load_layout, load_layouts
+
     specs: list[LayoutSpec] = (
         [load_layout(Path(f)) for f in args.files] if args.files else load_layouts(settings.layouts_dir)
     )
@@ -132,7 +147,9 @@ def check_layouts(paths: list[Path], settings: Settings, specs: list[LayoutSpec]
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(failures: list[str] | None = None) -> argparse.ArgumentParser:
+    """The core commands, then every command group found; a group that fails to load is
+    left out and its reason appended to `failures`."""
     parser = argparse.ArgumentParser(
         prog="extractor", description="Extract filled-in forms from PDF annexes and scans."
     )
@@ -148,20 +165,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", nargs="+", metavar="PDF", help="show the layout each form of these documents fits"
     )
     lay.set_defaults(func=cmd_layouts)
-    try:
-        from workers.commands import add_commands
-    except ImportError:
-        pass
-    else:
-        add_commands(sub)
+    for group in command_groups():
+        try:
+            group.load()(sub)
+        except Exception as e:  # a group missing from this install must not break the others
+            if failures is not None:
+                failures.append(f"{group.name} ({group.value}): {type(e).__name__}: {e}")
     return parser
 
 
+def command_groups() -> list[EntryPoint]:
+    """The installed command groups, by name (pyproject's [project.entry-points."extractor.commands"])."""
+    from importlib.metadata import entry_points
+
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    return {name for a in parser._actions if isinstance(a, argparse._SubParsersAction) for name in a.choices}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    failures: list[str] = []
+    parser = build_parser(failures)
+    asked = next((a for a in argv if not a.startswith("-")), None)
+    if failures and asked is not None and asked not in _commands(parser):
+        for reason in failures:  # only now: the command asked for may be in a group left out
+            print(f"extractor: command group not loaded: {reason}", file=sys.stderr)
+    args = parser.parse_args(argv)
+    return run(args.func, args)
+
+
+def run(func: Callable[[argparse.Namespace, Settings], int], args: argparse.Namespace) -> int:
+    """Load the settings and run the command; an ExtractError is reported as usage (2)."""
+    from extractor.config import load_settings
+    from extractor.errors import ExtractError
+
     try:
-        settings = load_settings()
-        return int(args.func(args, settings))
+        return int(func(args, load_settings()))
     except ExtractError as e:
         print(f"extractor: {e}", file=sys.stderr)
         return EXIT_USAGE
