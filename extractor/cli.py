@@ -147,6 +147,12 @@ def check_layouts(paths: list[Path], settings: Settings, specs: list[LayoutSpec]
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.doctor import all_checks, report
+
+    return report(all_checks(settings), lambda line: print(line, flush=True))
+
+
 def build_parser(failures: list[str] | None = None) -> argparse.ArgumentParser:
     """The core commands, then every command group found; a group that fails to load is
     left out and its reason appended to `failures`."""
@@ -165,6 +171,8 @@ def build_parser(failures: list[str] | None = None) -> argparse.ArgumentParser:
         "--check", nargs="+", metavar="PDF", help="show the layout each form of these documents fits"
     )
     lay.set_defaults(func=cmd_layouts)
+    doc = sub.add_parser("doctor", help="check each engine, model, system package and service")
+    doc.set_defaults(func=cmd_doctor)
     for group in command_groups():
         try:
             group.load()(sub)
