@@ -16,8 +16,12 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY extractor ./extractor
 COPY workers ./workers
+COPY review ./review
 COPY layouts ./layouts
 RUN pip install --no-cache-dir ".[postgres,service]"
+# the image is complete: every command group loads, every required part works
+# (tests/test_dockerfile.py runs the image's commands on the copied tree without Docker)
+RUN extractor --help >/dev/null && extractor doctor
 
 RUN useradd --create-home --uid 1000 extractor \
  && mkdir -p /data/store /data/inbox \

@@ -1,21 +1,28 @@
-"""The `extractor` command: extract, layouts, and (from workers/) the service commands."""
+"""The `extractor` command: the core commands (extract, layouts) and the command groups that
+register themselves under the "extractor.commands" entry points (workers/, review/).
+
+Start-up is kept light: this module imports the standard library only, and each command
+imports what it needs when it runs (`extractor --help` loads no PDF, OCR or service
+library; bench/bench_startup.py measures it).
+"""
 
 from __future__ import annotations
 
 import argparse
 import glob
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from extractor import ingest
-from extractor.config import Settings, load_settings
-from extractor.emit import document_to_dict, parse_formats, write_json, write_tables
-from extractor.errors import ErrorCode, ExtractError
-from extractor.layout.spec import LayoutSpec, load_layout, load_layouts
-from extractor.models import DocumentError, DocumentResult, Source
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
+    from extractor.config import Settings
+    from extractor.layout.spec import LayoutSpec
+    from extractor.models import DocumentResult
+
+ENTRY_POINT_GROUP = "extractor.commands"  # each loads `add_commands(subparsers) -> None`
 INPUT_SUFFIXES = {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}
 EXIT_OK, EXIT_FAILED_DOCUMENTS, EXIT_USAGE = 0, 1, 2
 
@@ -67,6 +74,9 @@ def summary_line(docs: list[dict[str, Any]]) -> str:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.emit import document_to_dict, parse_formats, write_json, write_tables
+    from extractor.layout.spec import load_layouts
+
     try:
         formats = parse_formats(args.format)
     except ValueError as e:
@@ -92,17 +102,19 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 def extract_or_report(path: Path, settings: Settings, layouts: list[LayoutSpec]) -> DocumentResult:
     """One document; an unexpected failure becomes its error and the batch goes on."""
+    from extractor.errors import error_from_exception
+    from extractor.models import DocumentResult, Source
     from extractor.pipeline import extract_document
 
     try:
         return extract_document(path, settings, layouts)
     except Exception as e:
-        source = Source(str(path), "", 0, "born_digital")
-        error = DocumentError(ErrorCode.INTERNAL.value, f"{type(e).__name__}: {e}")
-        return DocumentResult(source, errors=(error,))
+        return DocumentResult(Source(str(path), "", 0, "born_digital"), errors=(error_from_exception(e),))
 
 
 def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.layout.spec import load_layout, load_layouts
+
     specs: list[LayoutSpec] = (
         [load_layout(Path(f)) for f in args.files] if args.files else load_layouts(settings.layouts_dir)
     )
@@ -120,34 +132,30 @@ def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:
 
 def check_layouts(paths: list[Path], settings: Settings, specs: list[LayoutSpec]) -> int:
     """Which layout each form of each document fits, how well, and the runner-up."""
-    from extractor.layout.mapping import FormView, rank_layouts
-    from extractor.pipeline import read_page
-    from extractor.split import split_forms
+    from extractor.pipeline import check_document
 
     for path in paths:
-        try:
-            doc = ingest.open_document(path, settings)
-        except ExtractError as e:
-            print(f"{path.name}\t-\t{e.code.value}: {e.message}")
-            continue
-        try:
-            readings = [read_page(doc, p.number, settings) for p in doc.pages]
-        finally:
-            doc.close()
-        forms, errors = split_forms(readings, specs)
+        fits, errors = check_document(path, settings, specs)
         for err in errors:
-            print(f"{path.name}\tpage {err.page or '-'}\t{err.code}: {err.message}")
-        for form in forms:
-            ranked = rank_layouts(FormView.of(form), specs)
-            (score, best), runner = ranked[0], ranked[1:2]
+            print(f"{path.name}\t{f'page {err.page}' if err.page else '-'}\t{err.code}: {err.message}")
+        for fit in fits:
+            (score, best), runner = fit.ranked[0], fit.ranked[1:2]
             verdict = "ok" if score >= settings.min_layout_score else "layout_unmatched"
             nxt = f"\tnext: {runner[0][1].id} {runner[0][0]:.3f}" if runner else ""
-            pages = ",".join(map(str, form.pages))
+            pages = ",".join(map(str, fit.pages))
             print(f"{path.name}\tpages {pages}\t{best.id} {score:.3f}{nxt}\t{verdict}")
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.doctor import all_checks, report
+
+    return report(all_checks(settings), lambda line: print(line, flush=True))
+
+
+def build_parser(failures: list[str] | None = None) -> argparse.ArgumentParser:
+    """The core commands, then every command group found; a group that fails to load is
+    left out and its reason appended to `failures`."""
     parser = argparse.ArgumentParser(
         prog="extractor", description="Extract filled-in forms from PDF annexes and scans."
     )
@@ -163,26 +171,47 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", nargs="+", metavar="PDF", help="show the layout each form of these documents fits"
     )
     lay.set_defaults(func=cmd_layouts)
-    try:  # until the extractor.commands registry: each group on its own
-        from workers.commands import add_commands as add_service_commands
-    except ImportError:
-        pass
-    else:
-        add_service_commands(sub)
-    try:
-        from review.commands import add_commands as add_review_commands
-    except ImportError:
-        pass
-    else:
-        add_review_commands(sub)
+    doc = sub.add_parser("doctor", help="check each engine, model, system package and service")
+    doc.set_defaults(func=cmd_doctor)
+    for group in command_groups():
+        try:
+            group.load()(sub)
+        except Exception as e:  # a group missing from this install must not break the others
+            if failures is not None:
+                failures.append(f"{group.name} ({group.value}): {type(e).__name__}: {e}")
     return parser
 
 
+def command_groups() -> list[EntryPoint]:
+    """The installed command groups, by name (pyproject's [project.entry-points."extractor.commands"])."""
+    from importlib.metadata import entry_points
+
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    return {name for a in parser._actions if isinstance(a, argparse._SubParsersAction) for name in a.choices}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    failures: list[str] = []
+    parser = build_parser(failures)
+    asked = next((a for a in argv if not a.startswith("-")), None)
+    if failures and asked is not None and asked not in _commands(parser):
+        for reason in failures:  # only now: the command asked for may be in a group left out
+            print(f"extractor: command group not loaded: {reason}", file=sys.stderr)
+    args = parser.parse_args(argv)
+    return run(args.func, args)
+
+
+def run(func: Callable[[argparse.Namespace, Settings], int], args: argparse.Namespace) -> int:
+    """Load the settings and run the command; an ExtractError is reported as usage (2)."""
+    from extractor.config import load_settings
+    from extractor.errors import ExtractError
+
     try:
-        settings = load_settings()
-        return int(args.func(args, settings))
+        return int(func(args, load_settings()))
     except ExtractError as e:
         print(f"extractor: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,9 +1,18 @@
-"""One settings model, read from EXTRACTOR_* environment variables; unknown keys refused."""
+"""One settings model, read from EXTRACTOR_* environment variables; unknown keys refused.
+
+Every value is checked when the Settings are made (from the environment, from keyword
+overrides, or by `dataclasses.replace`): a value of the wrong type, out of its range or not
+one of its choices is a SettingsError naming the variable, as is an unknown EXTRACTOR_*
+variable. Plain dataclasses rather than pydantic-settings: the same `extra="forbid"` rule
+without pydantic's import cost at every start of the command.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -12,6 +21,25 @@ from extractor.errors import SettingsError
 
 PREFIX = "EXTRACTOR_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEXT_READERS = ("pdfium", "pdfplumber")
+# the OCR engines of extractor/ocr's registry, and the two names that are no engine; an engine
+# registered at run time (ocr.register) is known too once extractor.ocr is imported
+OCR_ENGINES = ("auto", "none", "tiny", "rapid", "tesseract")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+# (lowest, highest) of the numeric settings; None: no bound on that side
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "max_pages": (1, None),
+    "max_file_mb": (1, None),
+    "max_image_pixels": (1, None),
+    "render_dpi": (72, 1200),
+    "task_soft_time_limit": (1, None),
+    "task_time_limit": (1, None),
+    "max_attempts": (1, None),
+    "worker_max_memory_mb": (0, None),  # 0: no limit
+    "result_expires": (0, None),
+    "min_layout_score": (0.0, 1.0),
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,53 @@ class Settings:
     min_layout_score: float = 0.6
     review_secret_file: Path = Path("var/review-secret")  # signs the review page's session cookie
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            problem = _problem(f.name, getattr(self, f.name), _kind(f.name))
+            if problem:
+                raise SettingsError(f"{variable(f.name)}={getattr(self, f.name)!r}: {problem}")
+        if self.task_soft_time_limit > self.task_time_limit:
+            raise SettingsError(f"{variable('task_soft_time_limit')}={self.task_soft_time_limit} is over"
+                                f" {variable('task_time_limit')}={self.task_time_limit}")
+
+
+def variable(name: str) -> str:
+    """The environment variable of a setting: max_pages -> EXTRACTOR_MAX_PAGES."""
+    return PREFIX + name.upper()
+
+
+def _kind(name: str) -> type:
+    kind = type(next(f.default for f in fields(Settings) if f.name == name))
+    return Path if issubclass(kind, Path) else kind
+
+
+def known_ocr_engines() -> set[str]:
+    registry = sys.modules.get("extractor.ocr")  # not imported here: it loads numpy
+    return set(OCR_ENGINES) | set(getattr(registry, "ENGINES", {}))
+
+
+def _problem(name: str, value: object, kind: type) -> str:
+    """Why a value does not fit its setting, or ""."""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        return f"not a {kind.__name__}"
+    low, high = RANGES.get(name, (None, None))
+    if isinstance(value, int | float) and not _within(value, low, high):
+        return f"out of range ({low if low is not None else '...'} to {high if high is not None else '...'})"
+    choices = {"text_reader": set(TEXT_READERS), "ocr_engine": known_ocr_engines()}.get(name)
+    if choices is not None and value not in choices:
+        return f"not one of {', '.join(sorted(choices))}"
+    if name == "redis_url" and value and not str(value).startswith(REDIS_SCHEMES):
+        return f"not a Redis URL ({', '.join(REDIS_SCHEMES)})"
+    if name == "database_url" and "://" not in str(value):
+        return "not a database URL (sqlite:///PATH or postgresql+psycopg2://...)"
+    return ""
+
+
+def _within(value: float, low: float | None, high: float | None) -> bool:
+    return (-math.inf if low is None else low) <= value <= (math.inf if high is None else high)
+
 
 def _coerce(raw: str, kind: type, key: str) -> object:
     try:
@@ -48,21 +123,24 @@ def _coerce(raw: str, kind: type, key: str) -> object:
             return Path(raw)
         return kind(raw)
     except ValueError as e:
-        raise SettingsError(f"{PREFIX}{key.upper()}={raw!r} is not a valid {kind.__name__}") from e
+        raise SettingsError(f"{variable(key)}={raw!r} is not a valid {kind.__name__}") from e
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """The settings from `environ` (default os.environ), then `overrides` by field name."""
     env = os.environ if environ is None else environ
-    types = {f.name: type(f.default) if f.default is not None else str for f in fields(Settings)}
-    types = {k: (Path if issubclass(v, Path) else v) for k, v in types.items()}
+    names = {f.name for f in fields(Settings)}
     values: dict[str, object] = {}
     for name, raw in env.items():
         if not name.startswith(PREFIX):
             continue
         key = name[len(PREFIX) :].lower()
-        if key not in types:
-            known = ", ".join(PREFIX + k.upper() for k in sorted(types))
+        if key not in names:
+            known = ", ".join(variable(k) for k in sorted(names))
             raise SettingsError(f"unknown setting {name}; known: {known}")
-        values[key] = _coerce(raw, types[key], key)
+        values[key] = _coerce(raw, _kind(key), key)
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise SettingsError(f"unknown setting {unknown[0]!r}")
     values.update(overrides)
     return dataclasses.replace(Settings(), **values)  # type: ignore[arg-type]

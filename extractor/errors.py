@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from extractor.models import DocumentError
+
 
 class ErrorCode(StrEnum):
     # the document cannot be opened at all (permanent)
@@ -72,3 +74,19 @@ class LayoutSpecError(PermanentError):
 
 class SettingsError(PermanentError):
     code = ErrorCode.SETTINGS_INVALID
+
+
+def error_from_exception(exc: BaseException, page: int | None = None) -> DocumentError:
+    """The one place an exception becomes a reported error (a DocumentError with its code).
+
+    An ExtractError keeps its code and message (and its page, unless `page` is given);
+    any other exception is unexpected: on a page it is `page_unreadable` (the other pages
+    go on), on the whole document `internal_error` (the batch goes on).
+    """
+    if isinstance(exc, ExtractError):
+        return DocumentError(exc.code.value, exc.message, page if page is not None else exc.page)
+    detail = f"{type(exc).__name__}: {exc}"
+    if page is not None:
+        return DocumentError(ErrorCode.PAGE_UNREADABLE.value, f"page {page} could not be read ({detail})",
+                             page)
+    return DocumentError(ErrorCode.INTERNAL.value, detail)

@@ -13,14 +13,15 @@ out to workers and assemble the records from their PageReadings.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from extractor import ingest
 from extractor.config import Settings, load_settings
-from extractor.errors import ErrorCode, ExtractError
+from extractor.errors import ErrorCode, ExtractError, error_from_exception
 from extractor.grid.pdf_rulings import read_text_page
 from extractor.grid.pdfium_page import read_pdfium_page
-from extractor.layout.mapping import map_form
+from extractor.layout.mapping import FormView, map_form, rank_layouts
 from extractor.layout.rules import validate
 from extractor.layout.spec import LayoutSpec, load_layouts
 from extractor.models import DocumentError, DocumentResult, PageReading, Record, Source
@@ -32,32 +33,55 @@ def extract_document(
 ) -> DocumentResult:
     settings = settings or load_settings()
     layouts = layouts if layouts is not None else load_layouts(settings.layouts_dir)
-    path = Path(path)
-    try:
-        doc = ingest.open_document(path, settings)
-    except ExtractError as e:
-        source = Source(str(path), _sha_or_empty(path), 0, "born_digital")
-        return DocumentResult(source, errors=(DocumentError(e.code.value, e.message),))
-    try:
-        timings: dict[str, float] = {}
-        readings, errors = [], []
-        t0 = time.perf_counter()
-        for page in doc.pages:
-            try:
-                readings.append(read_page(doc, page.number, settings))
-            except ExtractError as e:
-                errors.append(DocumentError(e.code.value, e.message, page.number))
-            except Exception as e:  # a page that breaks a reader must not sink the document
-                message = f"page {page.number} could not be read ({type(e).__name__}: {e})"
-                errors.append(DocumentError(ErrorCode.PAGE_UNREADABLE.value, message, page.number))
-        timings["read"] = time.perf_counter() - t0
-        source = Source(str(path), doc.sha256, len(doc.pages), doc.kind)
-    finally:
-        doc.close()
+    t0 = time.perf_counter()
+    source, readings, errors = read_document(Path(path), settings)
+    if not source.pages:
+        return DocumentResult(source, errors=tuple(errors))
+    timings = {"read": time.perf_counter() - t0}
     t0 = time.perf_counter()
     result = assemble(source, readings, layouts, errors, settings)
     timings["assemble"] = time.perf_counter() - t0
     return DocumentResult(result.source, result.records, result.errors, timings)
+
+
+def read_document(path: Path, settings: Settings) -> tuple[Source, list[PageReading], list[DocumentError]]:
+    """Open the document and read every page; a document that cannot be opened is a Source
+    of no pages and its one error, a page that cannot be read is that page's error."""
+    try:
+        doc = ingest.open_document(path, settings)
+    except ExtractError as e:
+        return Source(str(path), _sha_or_empty(path), 0, "born_digital"), [], [error_from_exception(e)]
+    readings, errors = [], []
+    try:
+        for page in doc.pages:
+            try:
+                readings.append(read_page(doc, page.number, settings))
+            except Exception as e:  # a page that breaks a reader must not sink the document
+                errors.append(error_from_exception(e, page.number))
+        return Source(str(path), doc.sha256, len(doc.pages), doc.kind), readings, errors
+    finally:
+        doc.close()
+
+
+@dataclass(frozen=True)
+class FormFit:
+    """One form of a document and the layouts ranked by how well it fits them, best first."""
+
+    pages: tuple[int, ...]
+    ranked: tuple[tuple[float, LayoutSpec], ...]
+
+
+def check_document(
+    path: Path, settings: Settings, layouts: list[LayoutSpec]
+) -> tuple[list[FormFit], list[DocumentError]]:
+    """`layouts --check`: the same reading and splitting as extract_document, then the
+    layouts ranked for each form instead of the best one mapped."""
+    source, readings, errors = read_document(Path(path), settings)
+    if not source.pages:
+        return [], errors
+    forms, split_errors = split_forms(readings, layouts)
+    fits = [FormFit(tuple(f.pages), tuple(rank_layouts(FormView.of(f), layouts))) for f in forms]
+    return fits, errors + split_errors
 
 
 def read_page(doc: ingest.Document, number: int, settings: Settings) -> PageReading:
