@@ -157,7 +157,7 @@ def batch_columns(by_layout: Mapping[str, list[str]]) -> dict[str, list[str]]:
 def records_tables(documents: Sequence[Doc], specs: Mapping[str, LayoutSpec], url: str | None) -> list[Table]:
     groups: dict[str, list[tuple[Doc, int, Rec]]] = {}
     for doc, i, rec in _all_records(documents):
-        groups.setdefault(str(rec.get("layout") or "?"), []).append((doc, i, rec))
+        groups.setdefault(str(rec.get("layout") or "unknown"), []).append((doc, i, rec))
     keys = {  # the spec's field order, then keys only the records have
         lay: _ordered_union([specs[lay].field_keys if lay in specs else ()] + [r["fields"] for *_, r in recs])
         for lay, recs in groups.items()
