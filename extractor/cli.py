@@ -95,7 +95,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
         write_json(doc, out_dir / _out_name(path, taken))
         docs.append(doc)
     if formats - {"json"}:
-        write_tables(docs, out_dir, formats)
+        write_tables(docs, out_dir, formats, settings.review_url or None)
     print(summary_line(docs))
     return EXIT_FAILED_DOCUMENTS if any(document_failed(d) for d in docs) else EXIT_OK
 

@@ -62,6 +62,7 @@ class Settings:
     result_expires: int = 86400
     min_layout_score: float = 0.6
     review_secret_file: Path = Path("var/review-secret")  # signs the review page's session cookie
+    review_url: str = ""  # where `extractor serve` is reached: the batch XLSX links records to it
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -102,6 +103,8 @@ def _problem(name: str, value: object, kind: type) -> str:
         return f"not one of {', '.join(sorted(choices))}"
     if name == "redis_url" and value and not str(value).startswith(REDIS_SCHEMES):
         return f"not a Redis URL ({', '.join(REDIS_SCHEMES)})"
+    if name == "review_url" and value and not str(value).startswith(("http://", "https://")):
+        return "not an http(s) URL"
     if name == "database_url" and "://" not in str(value):
         return "not a database URL (sqlite:///PATH or postgresql+psycopg2://...)"
     return ""

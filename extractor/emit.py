@@ -85,30 +85,20 @@ def batch_tables(documents: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
     return {"records": records, "indicators": indicators, "flags": flags}
 
 
-def write_tables(documents: list[dict[str, Any]], out_dir: Path, formats: set[str]) -> list[Path]:
-    """batch.csv (+ batch.indicators.csv, batch.flags.csv) and/or batch.xlsx."""
+def write_tables(
+    documents: list[dict[str, Any]], out_dir: Path, formats: set[str], review_url: str | None = None
+) -> list[Path]:
+    """batch.csv (+ batch.indicators.csv, batch.flags.csv) and/or batch.xlsx (docs/export.md)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    sheets = batch_tables(documents)
     written = []
     if "csv" in formats:
-        for name, rows in sheets.items():
+        for name, rows in batch_tables(documents).items():
             path = out_dir / ("batch.csv" if name == "records" else f"batch.{name}.csv")
             with path.open("w", newline="", encoding="utf-8-sig") as f:
                 csv.writer(f).writerows(rows)
             written.append(path)
     if "xlsx" in formats:
-        from openpyxl import Workbook
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from extractor.sheets import write_xlsx
 
-        def clean(v: Any) -> Any:  # control chars a PDF may carry are illegal in XLSX
-            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v
-
-        wb = Workbook(write_only=True)
-        for name, rows in sheets.items():
-            ws = wb.create_sheet(name)
-            for row in rows:
-                ws.append([clean(v) for v in row])
-        path = out_dir / "batch.xlsx"
-        wb.save(path)
-        written.append(path)
+        written.append(write_xlsx(documents, out_dir / "batch.xlsx", review_url))
     return written

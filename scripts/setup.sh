@@ -14,6 +14,7 @@ command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v qpdf >/dev/null || need_apt+=(qpdf)
 command -v chromium >/dev/null || need_apt+=(chromium)  # the review page's browser test
+command -v soffice >/dev/null || need_apt+=(libreoffice-calc-nogui)  # tests convert the batch XLSX to CSV
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: apt-get install ${need_apt[*]}"

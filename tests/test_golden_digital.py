@@ -78,10 +78,10 @@ def test_cli_writes_one_json_per_document_and_tables(tmp_path, capsys):
     from openpyxl import load_workbook
 
     wb = load_workbook(tmp_path / "batch.xlsx", read_only=True)
-    assert wb.sheetnames == ["records", "indicators", "flags"]
-    rows = list(wb["records"].iter_rows(values_only=True))
-    assert len(rows) == 1 + 39 * len(pdfs)
-    assert "funds.total.executed" in rows[0]
+    assert wb.sheetnames == ["perf-selfeval", "绩效指标", "待核查", "文件汇总"]
+    rows = list(wb["perf-selfeval"].iter_rows(values_only=True))
+    assert len(rows) == 2 + 39 * len(pdfs)  # the form's labels, the keys, a row per form
+    assert "funds.total.executed" in rows[1]
 
 
 def test_the_reference_reader_gives_the_same_records(layouts):
@@ -105,5 +105,5 @@ def test_control_characters_do_not_break_the_workbook(tmp_path):
     doc = expected_for(DIGITAL[0])
     doc["records"][0]["fields"]["project_name"]["text"] = "行政\x02应诉\x00经费"
     (path,) = write_tables([doc], tmp_path, {"xlsx"})
-    rows = list(load_workbook(path, read_only=True)["records"].iter_rows(values_only=True))
-    assert "行政\ufffd应诉\ufffd经费" in rows[1]
+    rows = list(load_workbook(path, read_only=True)["perf-selfeval"].iter_rows(values_only=True))
+    assert "行政\ufffd应诉\ufffd经费" in rows[2]  # under the two header rows

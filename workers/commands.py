@@ -212,7 +212,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             write_json(doc, out_dir / _out_name(Path(job.filename), taken))
         docs.append(doc)
     if formats - {"json"}:
-        write_tables(docs, out_dir, formats)
+        write_tables(docs, out_dir, formats, settings.review_url or None)
     print(summary_line(docs))
     return EXIT_OK
 

@@ -35,7 +35,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from extractor import ingest
 from extractor.config import Settings
 from extractor.emit import document_to_dict
-from extractor.errors import ErrorCode, ExtractError, TransientError
+from extractor.errors import ErrorCode, ExtractError, TransientError, error_from_exception
 from extractor.layout.spec import LayoutSpec, load_layouts
 from extractor.models import (
     DocumentError,
@@ -145,8 +145,10 @@ def _open_and_record(ctx: Context, job: JobView) -> None:
         except (ExtractError, OSError) as e:
             if isinstance(e, TransientError):
                 raise
-            code, message = _code_message(e, ErrorCode.FILE_NOT_FOUND)  # error_from_exception
-            fail_job(ctx, job, code, message)
+            if isinstance(e, ExtractError):
+                fail_job(ctx, job, *_code_message(error_from_exception(e)))
+            else:
+                fail_job(ctx, job, ErrorCode.FILE_NOT_FOUND.value, f"{type(e).__name__}: {e}")
             return
         ctx.store.mark_running(job.id, doc.kind, [(p.number, p.kind) for p in doc.pages])
 
@@ -178,12 +180,10 @@ def _read_and_save(ctx: Context, job: JobView, number: int) -> None:
     except SoftTimeLimitExceeded:
         limit = ctx.settings.task_soft_time_limit
         error = (ErrorCode.TIMEOUT.value, f"page {number} took longer than {limit} s")
-    # error_from_exception: extract_document calls this case page_unreadable, here internal
-    except ExtractError as e:
-        error = (e.code.value, e.message)
-    except Exception as e:  # a bug on one page: report it on that page, the rest goes on
-        log.exception("page %s of job %s", number, job.id)
-        error = (ErrorCode.INTERNAL.value, f"{type(e).__name__}: {e}")
+    except Exception as e:  # a bad or buggy page: reported on that page, the rest goes on
+        if not isinstance(e, ExtractError):
+            log.exception("page %s of job %s", number, job.id)
+        error = _code_message(error_from_exception(e, number))
     ctx.store.save_page(job.id, number, reading, error, time.perf_counter() - t0)
 
 
@@ -233,7 +233,7 @@ def run_assemble(job_id: str, ctx: Context) -> None:
         except Exception as e:
             if not isinstance(e, ExtractError):
                 log.exception("assembling job %s", job_id)
-            fail_job(ctx, job, *_code_message(e, ErrorCode.INTERNAL))  # error_from_exception
+            fail_job(ctx, job, *_code_message(error_from_exception(e)))
             return
         ctx.store.save_document(job_id, doc, assemble_seconds=time.perf_counter() - t0)
 
@@ -252,10 +252,8 @@ def fail_job(ctx: Context, job: JobView, code: str, message: str, page: int | No
     ctx.store.save_document(job.id, document_to_dict(result), failed=(code, message))
 
 
-def _code_message(e: Exception, default: ErrorCode) -> tuple[str, str]:  # error_from_exception
-    if isinstance(e, ExtractError):
-        return e.code.value, e.message
-    return default.value, f"{type(e).__name__}: {e}"
+def _code_message(error: DocumentError) -> tuple[str, str]:
+    return error.code, error.message
 
 
 @contextmanager

@@ -88,7 +88,7 @@ class JobTask(Task):
             return
         job_id = str(args[0])
         timed_out = isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded)
-        try:  # error_from_exception
+        try:
             ctx = worker_context()
             if self.name == "extractor.page" and timed_out and len(args) > 1:
                 jobs.page_timed_out(job_id, int(args[1]), ctx)

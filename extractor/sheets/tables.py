@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from extractor.layout.spec import LayoutSpec
+from extractor.record import row_key
 from extractor.sheets.cells import Out, cell_out, clean
 
 SHEET_INDICATORS, SHEET_FLAGS, SHEET_SUMMARY = "绩效指标", "待核查", "文件汇总"
@@ -88,7 +89,7 @@ def iter_cells(rec: Rec) -> Iterator[tuple[str, Mapping[str, Any]]]:
     yield from (rec.get("fields") or {}).items()
     for i, row in enumerate(rec.get("indicators") or ()):
         for col, cell in row.items():
-            yield f"indicators[{i}].{col}", cell
+            yield row_key(i, col), cell
 
 
 class Messages:
@@ -232,7 +233,7 @@ def indicators_table(documents: Sequence[Doc], specs: Mapping[str, LayoutSpec]) 
         ]
         for n, row in enumerate(rec.get("indicators") or ()):
             cells = [
-                msgs.cell(f"indicators[{n}].{c.key}", row[c.key], c.type) if c.key in row else Out(None)
+                msgs.cell(row_key(n, c.key), row[c.key], c.type) if c.key in row else Out(None)
                 for c in cols
             ]
             table.rows.append([*head, Out(n + 1), *cells])
