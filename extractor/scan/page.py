@@ -17,6 +17,7 @@ of the deskewed page (a rotation of at most 3° about the page centre).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from extractor.config import Settings
 from extractor.models import Page, PageReading, Table, TextLine
-from extractor.ocr import OPINIONS, OcrEngine, OcrResult, get_engine
+from extractor.ocr import OPINIONS, OcrEngine, OcrEngineError, OcrResult, get_engine
 from extractor.scan.cells import MIN_INK_PT2, PAD_PT, LineJob, cells_to_lines, padded_crop, px_box
 from extractor.scan.chain import decide
 from extractor.scan.ink import PageInk, strip_rulings
@@ -38,11 +39,15 @@ from extractor.scan.thresholds import EMPTY_CONFIDENCE, UNREAD_CONFIDENCE
 
 WORK_DPI = 200  # pages are read at this resolution (finer ones are reduced)
 MIN_REDUCTION = 0.9  # ... by a factor under this only (a page within ~10% is left as it is)
-MEMO: LineMemo[CellReading] = LineMemo()  # decisions on prints seen before, process-wide
+# decisions on prints seen before, process-wide: one memo per chain of engines (a chain
+# left without an engine that could not load decides otherwise)
+MEMOS: dict[tuple[str, ...], LineMemo[CellReading]] = {}
 TABLE_MARGIN_PX = 4  # ink this near a table is the table's, not a line outside it
 OUTSIDE_GAP_PT = 24.0  # outside the tables, ink farther apart than this on a row: two lines
 BIG_BLOB_W_PT = 40.0  # outside the tables, ink blobs wider than this are no glyph
 BIG_BLOB_H_PT = 30.0  # ... nor taller than this (a scanner's dark edge, a seal, a signature)
+_LEFT_OUT: set[str] = set()  # engines left out of the chain (warned about once)
+log = logging.getLogger(__name__)
 
 
 def read_image_page(image: np.ndarray, scale: float, page: Page, settings: Settings) -> PageReading:
@@ -50,9 +55,11 @@ def read_image_page(image: np.ndarray, scale: float, page: Page, settings: Setti
 
 
 def scan_page(
-    image: np.ndarray, scale: float, page: Page, settings: Settings
+    image: np.ndarray, scale: float, page: Page, settings: Settings,
+    memo: LineMemo[CellReading] | None = None,
 ) -> tuple[PageReading, dict[str, float]]:
-    """The page reading and seconds per stage (preprocess, grid, ocr)."""
+    """The page reading and seconds per stage (preprocess, grid, ocr). `memo`: the
+    decisions to reuse and add to (by default the process's memo for the chain)."""
     timings: dict[str, float] = {}
     t = time.perf_counter()
     image, scale = to_work_scale(image, scale)
@@ -68,7 +75,8 @@ def scan_page(
     timings["grid"] = time.perf_counter() - t
     t = time.perf_counter()
     chain = engines(settings)
-    tables = [read_table_cells(ti, tb, ink, scale, chain, MEMO) for ti, tb in enumerate(tables)]
+    memo = memo_for(chain) if memo is None else memo
+    tables = [read_table_cells(ti, tb, ink, scale, chain, memo) for ti, tb in enumerate(tables)]
     lines = outside_lines(tables, ink.text, ink.clean, scale, chain[0] if chain else None)
     timings["ocr"] = time.perf_counter() - t
     name = "+".join(e.name for e in chain) or "none"
@@ -86,12 +94,31 @@ def to_work_scale(image: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
 
 
 def engines(settings: Settings) -> tuple[OcrEngine, ...]:
-    """The primary engine, then those asked in turn where the one before is unsure."""
+    """The primary engine, then those asked in turn where the one before is unsure.
+    The primary must load; a later engine that cannot (Tesseract or its chi_sim data not
+    installed) is left out: a line it would have been asked about ends the chain unsure
+    and is flagged (chain.ask_chain), and the page reading names the engines that ran."""
     if settings.ocr_engine == "none":
         return ()
     primary = get_engine(settings.ocr_engine)
     others = OPINIONS.get(primary.name, ()) if settings.ocr_second_opinion else ()
-    return (primary, *(get_engine(n) for n in others))
+    return (primary, *(e for e in map(_opinion, others) if e is not None))
+
+
+def _opinion(name: str) -> OcrEngine | None:
+    try:
+        return get_engine(name)
+    except OcrEngineError as e:
+        if name not in _LEFT_OUT:
+            _LEFT_OUT.add(name)
+            log.warning("OCR engine %s left out of the chain, its lines flagged instead: %s",
+                        name, e)
+        return None
+
+
+def memo_for(chain: tuple[OcrEngine, ...]) -> LineMemo[CellReading]:
+    """The process's memo of decisions made by this chain of engines."""
+    return MEMOS.setdefault(tuple(e.name for e in chain), LineMemo())
 
 
 def read_table_cells(
