@@ -25,6 +25,11 @@ MIN_SPECK_PT2 = 0.45  # ink blobs smaller than this (pt²) are specks, not perio
 STRAY_PT = 8.0  # a dot this far from any glyph is speckle
 STRAY_CELL_PT = 2.0  # ... measured on a grid this coarse
 DOT_PT = 3.0  # a band smaller than this both ways is a speck (or a lone period)
+PRINT_CORE_PERCENTILE = 10  # the print's level: this percentile of the glyphs' grey
+MIN_PRINT_PX = 50  # ... sampled (every other pixel) from at least this many, else none
+
+Pieces = dict[int, tuple[np.ndarray, np.ndarray]]  # a mark's blob label -> its pixels' xs, ys
+Circles = dict[int, Circle | None]  # a blob label -> the circle fitted on its pixels, if any
 
 
 @dataclass(frozen=True)
@@ -44,24 +49,44 @@ def strip_rulings(
     lines = rulings_mask(rulings, ink.shape, scale)
     text = cv2.bitwise_and(ink, cv2.bitwise_not(lines))
     _n, labels, stats = components(text)
+    clean = cv2.bitwise_or(gray, lines)  # the rulings' band is 255: paper
+    _drop_specks(text, clean, labels, stats, scale)
+    pieces, circles = find_marks(labels, stats, scale)
+    if not pieces:
+        return PageInk(text, clean, *(np.zeros_like(text) for _ in range(3)))
+    marks = np.zeros_like(text)
+    for xs, ys in pieces.values():  # every pixel of each mark's blob
+        marks[ys, xs] = 255
+    out = PageInk(text, clean, marks, np.zeros_like(text), np.zeros_like(text))
+    _fade_pale_marks(out, gray, pieces, circles, scale)
+    return out
+
+
+def _drop_specks(
+    text: np.ndarray, clean: np.ndarray, labels: np.ndarray, stats: np.ndarray, scale: float
+) -> None:
+    """Specks (under MIN_SPECK_PT2) and stray dots out of the ink, painted over as paper."""
     small = stats[:, cv2.CC_STAT_AREA] < MIN_SPECK_PT2 * scale * scale
     small[0] = False
     speck = blob_pixels(labels, stats, small)
     text[speck] = 0
     stray = blob_pixels(labels, stats, stray_dots(text, labels, stats, small, scale))
     text[stray] = 0
-    clean = cv2.bitwise_or(gray, lines)  # the rulings' band is 255: paper
     clean[speck] = 255
     clean[stray] = 255
+
+
+def find_marks(labels: np.ndarray, stats: np.ndarray, scale: float) -> tuple[Pieces, Circles]:
+    """The marks among the blobs: larger than a glyph both ways; or long, not thin: a
+    stroke (a signature: sparse in its box) or an arc of a seal's ring that the rulings
+    cut short; not glyphs run together (dense, on no circle). Each mark's pixels, and
+    the circles fitted on the way, kept for fading."""
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(1, w * h)
     long = (np.maximum(w, h) > MARK_PT * scale) & (np.minimum(w, h) > MARK_MIN_PT * scale)
     long[0] = False
-    # marks: larger than a glyph both ways; or long, not thin: a stroke (a signature:
-    # sparse in its box) or an arc of a seal's ring that the rulings cut short; not
-    # glyphs run together (dense, on no circle). Pixels and fitted circles kept for fading
-    pieces: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    circles: dict[int, Circle | None] = {}
+    pieces: Pieces = {}
+    circles: Circles = {}
     for i in map(int, np.flatnonzero(long)):
         x, y, bw, bh = (int(v) for v in stats[i, :4])
         ys, xs = np.nonzero(labels[y:y + bh, x:x + bw] == i)
@@ -71,25 +96,26 @@ def strip_rulings(
             if circles[i] is None:
                 continue
         pieces[i] = (xs, ys)
-    ring, seal = np.zeros_like(text), np.zeros_like(text)
-    if not pieces:
-        return PageInk(text, clean, np.zeros_like(text), ring, seal)
-    marks = np.zeros_like(text)
-    for xs, ys in pieces.values():  # every pixel of each mark's blob
-        marks[ys, xs] = 255
-    print_level = None
+    return pieces, circles
+
+
+def _fade_pale_marks(
+    ink: PageInk, gray: np.ndarray, pieces: Pieces, circles: Circles, scale: float
+) -> None:
+    """Round marks (on a circle) PALE_MARK_CONTRAST paler than the print faded into the
+    paper (seals.fade_pale_mark), in place."""
+    # the print's level: the strokes' cores, the darker tenth of the glyphs' ink
+    glyphs = gray[::2, ::2][(ink.text[::2, ::2] > 0) & (ink.marks[::2, ::2] == 0)]
+    print_level = (float(np.percentile(glyphs, PRINT_CORE_PERCENTILE))
+                   if glyphs.size >= MIN_PRINT_PX else 255.0)
     for i, (xs, ys) in pieces.items():
         mark_grey = gray[ys, xs]
         level = float(np.median(mark_grey))
-        if print_level is None:  # the strokes' cores: the darker tenth of the glyphs' ink
-            glyphs = gray[::2, ::2][(text[::2, ::2] > 0) & (marks[::2, ::2] == 0)]
-            print_level = float(np.percentile(glyphs, 10)) if glyphs.size >= 50 else 255.0
-        if level - print_level >= PALE_MARK_CONTRAST and not seal[ys, xs].any():
+        if level - print_level >= PALE_MARK_CONTRAST and not ink.seal[ys, xs].any():
             circle = circles[i] if i in circles else fit_circle(xs, ys, scale)
             if circle is not None:
-                fade_pale_mark(text, clean, ring, seal, gray, circle, mark_grey, level,
-                               print_level, scale)
-    return PageInk(text, clean, marks, ring, seal)
+                fade_pale_mark(ink.text, ink.clean, ink.ring, ink.seal, gray, circle, mark_grey,
+                               level, print_level, scale)
 
 
 def stray_dots(
