@@ -6,7 +6,7 @@
     strip_rulings     rulings and specks out of the ink and the grey image; marks
                       (seals, signatures) found, a grey seal faded out (ink.py, seals.py)
     cells_to_lines    each non-empty cell cut into its text lines (cells.py, text_lines.py);
-                      a lone dash, slash or sign read from its shape (shapes.py)
+                      a lone dash, slash or sign read from its shape (shapes.py, signs.py)
     read_lines        the primary engine reads every line of a table in one batch
     decide            per line: accept, ask the next engine of the chain, flag (chain.py)
     outside_lines     title, year line and notes outside the tables

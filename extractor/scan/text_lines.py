@@ -11,6 +11,7 @@ MIN_BAND_PT2 = 2.5  # a text line has at least this much ink
 TWO_LINES_PT = 16.0  # a text band taller than this may be two lines run together
 VALLEY_SHARE = 0.06  # ... cut where a row holds under this share of the fullest row's ink
 LINE_GAP_PT = 1.4  # text bands closer than this are one line
+CUT_SPAN = (0.25, 0.75)  # a band is cut in this span of its rows (each part a quarter, at least)
 
 
 def text_bands(ink: np.ndarray, scale: float) -> list[tuple[int, int, int, int]]:
@@ -41,7 +42,7 @@ def _split_band(ink: np.ndarray, a: int, b: int, scale: float) -> list[tuple[int
     if b - a <= TWO_LINES_PT * scale:
         return [(a, b)]
     counts = np.count_nonzero(ink[a:b], axis=1)
-    lo, hi = int(0.25 * (b - a)), int(0.75 * (b - a))  # each part at least a quarter
+    lo, hi = int(CUT_SPAN[0] * (b - a)), int(CUT_SPAN[1] * (b - a))
     valley = lo + int(np.argmin(counts[lo:hi]))
     if counts[valley] > VALLEY_SHARE * counts.max():
         return [(a, b)]
