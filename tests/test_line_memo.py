@@ -6,9 +6,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from devkit.fake_ocr import FakeEngine
-from extractor import scan
-from extractor.line_memo import LineMemo, print_of, same_print
 from extractor.ocr import OcrResult
+from extractor.scan.chain import decide
+from extractor.scan.line_memo import LineMemo, print_of, same_print
+from extractor.scan.reading import CellReading
 from tests.scan_fixtures import FONT_PATH
 
 
@@ -42,13 +43,13 @@ def test_numbers_specks_and_long_lines_are_never_remembered() -> None:
 
 
 def test_an_unsure_label_is_asked_about_once_per_print() -> None:
-    memo: LineMemo[scan.CellReading] = LineMemo()
+    memo: LineMemo[CellReading] = LineMemo()
     tiny = FakeEngine("", 0.0, name="tiny")
     rapid = FakeEngine("联系电话", 0.99, name="rapid")
     unsure = OcrResult("联系电话", 0.7)
     for noise in (0, 10, 20):
-        got = scan.decide([line("联系电话", noise=noise)], [unsure], (tiny, rapid), (), memo)
-        assert got == scan.CellReading("联系电话", 0.99)
+        got = decide([line("联系电话", noise=noise)], [unsure], (tiny, rapid), (), memo)
+        assert got == CellReading("联系电话", 0.99)
     assert rapid.calls == 1 and memo.hits == 2
-    scan.decide([line("联系电语")], [unsure], (tiny, rapid), (), memo)  # another print
+    decide([line("联系电语")], [unsure], (tiny, rapid), (), memo)  # another print
     assert rapid.calls == 2

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from extractor.grid.opencv_lines import find_tables
-from extractor.preprocess import prepare_page, rotate
+from extractor.scan.lines import find_tables
+from extractor.scan.preprocess import prepare_page, rotate
 from tests.scan_fixtures import TruthCell, render_form_pdf, seed_forms
 
 DPI = 200

@@ -10,11 +10,17 @@ import numpy as np
 import pytest
 
 from devkit.fake_ocr import CrashingEngine, FakeEngine
-from extractor import scan, seals
 from extractor.compare import normalize_text
 from extractor.config import Settings, load_settings
 from extractor.models import Page, Table
 from extractor.ocr import Glyph, OcrResult, register
+from extractor.scan import read_image_page, seals
+from extractor.scan.cells import INSET_PT, crossing_rows
+from extractor.scan.chain import decide, despeck
+from extractor.scan.ink import strip_rulings
+from extractor.scan.lines import RULING_BAND_PT
+from extractor.scan.reading import CellReading
+from extractor.scan.text_lines import text_bands
 from samples import scan_sim
 from tests.scan_fixtures import PAGE_H, PAGE_W, TruthCell, render_form_pdf, seed_forms
 
@@ -46,9 +52,9 @@ def settings_for(engine: str, second: bool = False) -> Settings:
 
 def test_fake_engine_fills_every_inked_cell(form) -> None:
     image, truth, _ = form
-    # a CJK answer: a lone glyph read as a Latin letter is flagged (scan._lone_letter)
+    # a CJK answer: a lone glyph read as a Latin letter is flagged (chain._lone_letter)
     register("fake-x", lambda: FakeEngine("字", 0.99, name="fake-x"))
-    reading = scan.read_image_page(image, SCALE, PAGE, settings_for("fake-x"))
+    reading = read_image_page(image, SCALE, PAGE, settings_for("fake-x"))
     assert reading.engine == "fake-x" and len(reading.tables) == 1
     table = reading.tables[0]
     for t in truth:
@@ -63,17 +69,17 @@ def test_fake_engine_fills_every_inked_cell(form) -> None:
     assert any("字" in ln.text for ln in reading.lines)  # title and year line were read
 
 
-def _decide(first: list[OcrResult], second: list[OcrResult] | None) -> scan.CellReading:
+def _decide(first: list[OcrResult], second: list[OcrResult] | None) -> CellReading:
     crops = [np.full((20, 40), 255, np.uint8)] * len(first)
     primary = FakeEngine("unused", name="p")
     answers = iter(second or [])
     other = FakeEngine(answer=lambda _im, _k: next(answers))
-    return scan.decide(crops, first, (primary,) if second is None else (primary, other))
+    return decide(crops, first, (primary,) if second is None else (primary, other))
 
 
 def test_confidence_rule() -> None:
     sure = _decide([OcrResult("60.00", 0.99)], None)
-    assert sure == scan.CellReading("60.00", 0.99)
+    assert sure == CellReading("60.00", 0.99)
     agree = _decide([OcrResult("60.00", 0.7)], [OcrResult("60.00", 0.8)])
     assert agree.confidence >= 0.9 and not agree.flags
     disagree = _decide([OcrResult("60.00", 0.7)], [OcrResult("80.00", 0.9)])
@@ -95,24 +101,24 @@ def _chain(*answers: tuple[str, str, float]) -> tuple[FakeEngine, ...]:
 def test_chain_asks_on_only_while_unsure() -> None:
     crop = [np.full((20, 40), 255, np.uint8)]
     tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "北京", 0.97), ("tesseract", "北京", 0.9))
-    got = scan.decide(crop, [OcrResult("北京", 0.99)], (tiny, rapid, tess))
-    assert got == scan.CellReading("北京", 0.99) and rapid.calls == tess.calls == 0
+    got = decide(crop, [OcrResult("北京", 0.99)], (tiny, rapid, tess))
+    assert got == CellReading("北京", 0.99) and rapid.calls == tess.calls == 0
     # the primary unsure: a better engine sure of itself is taken on its word alone
-    got = scan.decide(crop, [OcrResult("北泉", 0.6)], (tiny, rapid, tess))
+    got = decide(crop, [OcrResult("北泉", 0.6)], (tiny, rapid, tess))
     assert got.text == "北京" and not got.flags and rapid.calls == 1 and tess.calls == 0
     # a weaker engine is never taken alone: tesseract sure, the two before it unsure
     tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "北泉", 0.5), ("tesseract", "北京", 0.99))
-    got = scan.decide(crop, [OcrResult("北亰", 0.6)], (tiny, rapid, tess))
+    got = decide(crop, [OcrResult("北亰", 0.6)], (tiny, rapid, tess))
     assert got.text == "北泉" and "engines_disagree" in got.flags and got.confidence <= 0.6
 
 
 def test_kin_engines_agreeing_unsure_ask_an_engine_of_another_family() -> None:
     crop = [np.full((20, 40), 255, np.uint8)]
     tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "不适用", 0.7), ("tesseract", "不适用", 0.8))
-    got = scan.decide(crop, [OcrResult("不适用", 0.6)], (tiny, rapid, tess))
+    got = decide(crop, [OcrResult("不适用", 0.6)], (tiny, rapid, tess))
     assert tess.calls == 1 and got.text == "不适用" and not got.flags
     tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "不适用", 0.7), ("tesseract", "不适", 0.8))
-    got = scan.decide(crop, [OcrResult("不适用", 0.6)], (tiny, rapid, tess))
+    got = decide(crop, [OcrResult("不适用", 0.6)], (tiny, rapid, tess))
     assert "engines_disagree" in got.flags  # two PP-OCR models agreeing unsure is not enough
 
 
@@ -120,35 +126,35 @@ def test_a_multi_line_cell_asks_again_about_its_unsure_line_only() -> None:
     crops = [np.full((20, 40), 255, np.uint8)] * 3
     primary, second = _chain(("tiny", "", 0), ("rapid", "第二行", 0.99))
     first = [OcrResult("第一行", 0.99), OcrResult("第二行", 0.5), OcrResult("第三行", 0.99)]
-    got = scan.decide(crops, first, (primary, second))
+    got = decide(crops, first, (primary, second))
     assert got.text == "第一行\n第二行\n第三行" and not got.flags and second.calls == 1
     # a mark near one line: that line is not taken on one engine's word
-    got = scan.decide(crops, [OcrResult("第一行", 0.99)] * 3, (primary, second), [False, True, False])
+    got = decide(crops, [OcrResult("第一行", 0.99)] * 3, (primary, second), [False, True, False])
     assert second.calls == 2 and "engines_disagree" in got.flags
 
 
 def test_a_speck_read_as_line_initial_punctuation_is_dropped_and_doubted() -> None:
-    assert scan.despeck(OcrResult("·8小时", 0.99)) == OcrResult("8小时", 0.9, partial=True)
-    assert scan.despeck(OcrResult("不适用·", 0.99)).text == "不适用"
-    assert scan.despeck(OcrResult("工作。", 0.99)) == OcrResult("工作。", 0.99)
+    assert despeck(OcrResult("·8小时", 0.99)) == OcrResult("8小时", 0.9, partial=True)
+    assert despeck(OcrResult("不适用·", 0.99)).text == "不适用"
+    assert despeck(OcrResult("工作。", 0.99)) == OcrResult("工作。", 0.99)
     crop = [np.full((20, 40), 255, np.uint8)]
     tiny, rapid = _chain(("tiny", "", 0), ("rapid", ".8小时", 0.99))
-    got = scan.decide(crop, [OcrResult(".8小时", 0.99)], (tiny, rapid))
+    got = decide(crop, [OcrResult(".8小时", 0.99)], (tiny, rapid))
     assert got.text == "8小时" and got.flags  # both read the speck: neither is believed
 
 
 def test_print_at_a_cells_edge_is_not_a_stroke_across_its_ruling() -> None:
     page = np.zeros((200, 400), np.uint8)
-    inset, band = int(scan.INSET_PT * SCALE), round(scan.RULING_BAND_PT * SCALE)
+    inset, band = int(INSET_PT * SCALE), round(RULING_BAND_PT * SCALE)
     ruling = 100
     box = (ruling + inset, 50, 300, 150)  # the cell's crop, inset from its left ruling
     cv2.putText(page, "ABC", (box[0], 110), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 255, 4)
     page[:, ruling - band:ruling + band + 1] = 0  # the ruling's band painted out
     assert page[50:150, ruling + band + 1].any()  # print runs up to the band
-    assert not len(scan.crossing_rows(page, box, SCALE))
+    assert not len(crossing_rows(page, box, SCALE))
     cv2.line(page, (60, 120), (160, 135), 255, 3)  # a stroke across the ruling
     page[:, ruling - band:ruling + band + 1] = 0
-    rows = scan.crossing_rows(page, box, SCALE)
+    rows = crossing_rows(page, box, SCALE)
     assert len(rows) and rows.min() <= 126 - 50 <= rows.max()  # its rows at the cell's edge
 
 
@@ -164,7 +170,7 @@ def _seal_over_unit(image: np.ndarray, truth: list[TruthCell]) -> tuple[np.ndarr
 def test_red_seal_over_a_value_cell(form) -> None:
     image, truth, _ = form
     stamped, unit = _seal_over_unit(image, truth)
-    reading = scan.read_image_page(stamped, SCALE, PAGE, settings_for("rapid"))
+    reading = read_image_page(stamped, SCALE, PAGE, settings_for("rapid"))
     cell = cell_at(reading.tables[0], unit.bbox)
     assert cell.text == unit.text and not cell.flags
     assert len(reading.tables[0].cells) == len(truth)
@@ -174,7 +180,7 @@ def test_grey_seal_is_right_or_flagged(form) -> None:
     image, truth, _ = form
     stamped, _ = _seal_over_unit(image, truth)
     grey = np.repeat(stamped.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
-    reading = scan.read_image_page(grey, SCALE, PAGE, settings_for("auto", second=True))
+    reading = read_image_page(grey, SCALE, PAGE, settings_for("auto", second=True))
     table = reading.tables[0]
     for t in truth:
         c = cell_at(table, t.bbox)
@@ -188,7 +194,7 @@ def test_grey_seal_over_a_value_cell_is_faded_out(form) -> None:
     image, truth, _ = form
     stamped, unit = _seal_over_unit(image, truth)
     grey = np.repeat(stamped.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
-    reading = scan.read_image_page(grey, SCALE, PAGE, settings_for("rapid"))
+    reading = read_image_page(grey, SCALE, PAGE, settings_for("rapid"))
     assert len(reading.tables[0].cells) == len(truth)
     cell = cell_at(reading.tables[0], unit.bbox)
     assert normalize_text(cell.text) == normalize_text(unit.text)
@@ -251,7 +257,7 @@ def test_speckle_far_from_glyphs_is_dropped_a_period_beside_them_is_not() -> Non
     for x, y in ((400, 200), (430, 204), (470, 198), (520, 202)):  # a row of speckle
         cv2.circle(page, (x, y), 2, 255, -1)
     gray = 255 - page
-    ink = scan.strip_rulings(page, gray, [], SCALE)
+    ink = strip_rulings(page, gray, [], SCALE)
     assert ink.text[95:102, 156:164].any() and ink.text[:, :200].sum() == page[:, :200].sum()
     assert not ink.text[180:220, 380:540].any() and (ink.clean[180:220, 380:540] == 255).all()
 
@@ -260,9 +266,9 @@ def test_two_lines_run_together_by_a_speck_are_cut_apart() -> None:
     cell = np.zeros((120, 400), np.uint8)
     cv2.putText(cell, "ABCDEFG", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)
     cv2.putText(cell, "HIJKLMN", (10, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)
-    assert len(scan.text_bands(cell, SCALE)) == 2
+    assert len(text_bands(cell, SCALE)) == 2
     cell[38:62, 200:203] = 255  # a scratch bridging the gap between them
-    bands = scan.text_bands(cell, SCALE)
+    bands = text_bands(cell, SCALE)
     assert len(bands) == 2 and bands[0][1] <= 62 and bands[1][0] >= 45
 
 
@@ -280,8 +286,8 @@ def test_a_doubted_character_is_confirmed_from_a_window_of_the_line() -> None:
         return FakeEngine(answer=read, name="rapid")
 
     tiny = FakeEngine(name="tiny")
-    got = scan.decide([line], [first], (tiny, window("朝阳区")))
-    assert got == scan.CellReading(text, 0.99) and len(widths) == 1 and 100 <= widths[0] <= 140
+    got = decide([line], [first], (tiny, window("朝阳区")))
+    assert got == CellReading(text, 0.99) and len(widths) == 1 and 100 <= widths[0] <= 140
     widths.clear()  # the window reads otherwise: the whole line is asked
-    got = scan.decide([line], [first], (tiny, window("朝明区")))
+    got = decide([line], [first], (tiny, window("朝明区")))
     assert got.text == text and widths[0] < 400 and widths[1] == 400

@@ -1,4 +1,4 @@
-"""The lone comparison-sign rule (extractor.scan.lone_sign) on glyphs drawn with
+"""The lone comparison-sign rule (extractor.scan.signs.lone_sign) on glyphs drawn with
 cv2.line at the working resolution: =, ≥, ≤, ＞ and ＜ are read from their shape, crisp
 and blurred until their parts run together; letters, digits and other marks are left to
 the recogniser."""
@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from extractor.scan import lone_sign
+from extractor.scan.signs import lone_sign
 
 SCALE = 200 / 72
 Draw = Callable[[np.ndarray], None]

@@ -26,7 +26,7 @@ SCANS = SAMPLES / "scans"
 # 100% of wrong cells flagged, 5.8% flagged (5.5% by OCR), 0.00% of unflagged cells wrong.
 # Every target is met. The lone relation signs (≥ ≤ = in Sichuan's 指标性质 column, which
 # the recogniser reads as N, И or 8 standing alone) are read from their shape
-# (extractor.scan.lone_sign); the misses left are 缮 (dropped by RapidOCR) and a stray
+# (extractor.scan.signs.lone_sign); the misses left are 缮 (dropped by RapidOCR) and a stray
 # period, all flagged (hebei's '.210.00' by validation). Per variant,
 # anhui (10.4%) and shanxi (13.2%) flag more than 10% of cells.
 FLOORS = {**TARGETS, "short_exact": 0.99}

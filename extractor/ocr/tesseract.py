@@ -43,6 +43,26 @@ class TesseractEngine:
             self._capi = True
         except ImportError:
             self._capi = False
+        self._check_installed()
+
+    def _check_installed(self) -> None:
+        """Raise OcrEngineError now, when the engine is built, if Tesseract or its
+        language data is missing, not on the first line asked: the scan path then reads
+        without this engine (scan/page.py, engines)."""
+        if self._capi:
+            tessdata_dir()
+            return
+        try:
+            import pytesseract
+        except ImportError as e:
+            raise OcrEngineError("neither tesserocr nor pytesseract is installed") from e
+        try:
+            languages = pytesseract.get_languages(config="")
+        except (OSError, pytesseract.TesseractNotFoundError, pytesseract.TesseractError) as e:
+            raise OcrEngineError(f"tesseract cannot run: {e}") from e
+        if self.lang not in languages:
+            raise OcrEngineError(f"tesseract has no {self.lang} data "
+                                 f"(apt-get install tesseract-ocr-chi-sim)")
 
     def recognize(self, image: np.ndarray, kind: str = "text") -> OcrResult:
         if too_small(image):

@@ -9,6 +9,10 @@ import numpy as np
 SEAL_MIN_PT = 25.0  # the smallest seal's diameter
 FADED_INK = 160  # after fading a pale mark, ink is what stays darker than this
 SEAL_MAX_PT = 80.0  # the largest seal's radius (official seals are 40-45 mm across)
+RING_DARK_PERCENTILE = 10  # the ring's darker tenth: where its ink is thickest
+RING_GROW_PT = 2  # the disc reaches this far past the ring's outer edge
+RING_HALF_PERCENTILE = 90  # half the ring's width: most of its pixels this near the circle
+MAX_RING_SHARE = 0.08  # ... at most this share of the radius (a thin ring, not a blob)
 
 Circle = tuple[float, float, float, float]  # centre x, y, radius, half the ring's width (px)
 
@@ -30,10 +34,10 @@ def fade_pale_mark(
     print: a signature in black or blue-black ink, a scanner's edge). `ring` gets
     the ring's band (its straighter stretches pass for rulings), `seal` what in the disc
     is as pale as the seal's ink."""
-    dark = float(np.percentile(mark_grey, 10))
+    dark = float(np.percentile(mark_grey, RING_DARK_PERCENTILE))
     cx, cy, r, half = circle
     h, w = gray.shape
-    grow = half + 2 * scale  # the disc reaches past the ring's outer edge
+    grow = half + RING_GROW_PT * scale
     y0, y1 = max(0, int(cy - r - grow)), min(h, int(cy + r + grow) + 1)
     x0, x1 = max(0, int(cx - r - grow)), min(w, int(cx + r + grow) + 1)
     if y1 <= y0 or x1 <= x0:
@@ -66,7 +70,7 @@ def fit_circle(xs: np.ndarray, ys: np.ndarray, scale: float) -> Circle | None:
         return None
     r = float(np.sqrt(r2))
     off = np.abs(np.hypot(x - cx, y - cy) - r)
-    half = float(np.percentile(off, 90))
-    if not (SEAL_MIN_PT * scale / 2 <= r <= SEAL_MAX_PT * scale) or half > 0.08 * r:
+    half = float(np.percentile(off, RING_HALF_PERCENTILE))
+    if not (SEAL_MIN_PT * scale / 2 <= r <= SEAL_MAX_PT * scale) or half > MAX_RING_SHARE * r:
         return None
     return float(cx), float(cy), r, half

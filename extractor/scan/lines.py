@@ -31,6 +31,13 @@ FAINT = 0.35  # a piece lighter than ink + FAINT * (paper - ink) is not printed 
 STRONG_PT = 30.0  # rulings at least this long can vouch for shorter ones
 JOIN_TOL_PT = 4.0  # how near a line end must come to a crossing line
 ON_MARK = 0.6  # a piece with this share of its length on a seal's ring is part of the ring
+GRID_TOL_PT = 3.0  # rulings (and piece ends) this near are one line of the grid (build's tol)
+MIN_COVER = 0.6  # two cells are parted where rulings cover this share of their side
+MIN_PIECE_PX, MIN_GAP_PX = 9, 3  # the opening and closing kernels, at least
+BAND_SHARE = 0.75  # a ruling's band: this share of MAX_THICK_PT each side of its densest row
+BOW_PERCENTILES = (15, 85)  # the spread of a ruling's centre line, outliers aside
+PAPER_SAMPLES = 50  # the paper's level: the median of about this many rows and columns
+SAMPLES_ALONG = 24  # points sampled along a piece (its darkness, its share on a mark)
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ def find_tables(
     if marks is not None:
         pieces = [p for p in pieces if _share_on(p, marks, scale) < ON_MARK]
     segments = keep_ruled(pieces)
-    return segments_to_tables(segments, page, tol=3.0, min_cover=0.6), segments
+    return segments_to_tables(segments, page, tol=GRID_TOL_PT, min_cover=MIN_COVER), segments
 
 
 RULING_BAND_PT = 1.3  # half the width of the band painted out around a ruling
@@ -74,8 +81,8 @@ def rulings_mask(segments: list[Segment], shape: tuple[int, ...], scale: float,
 
 
 def ink_to_line_masks(ink: np.ndarray, scale: float) -> LineMasks:
-    piece = max(9, int(MIN_PIECE_PT * scale))
-    gap = max(3, int(GAP_PT * scale))
+    piece = max(MIN_PIECE_PX, int(MIN_PIECE_PT * scale))
+    gap = max(MIN_GAP_PX, int(GAP_PT * scale))
     h = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (piece, 1)))
     h = cv2.morphologyEx(h, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     v = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, piece)))
@@ -146,7 +153,7 @@ def _straight_part(comp: np.ndarray, scale: float) -> tuple[float, int, int] | N
     has no long run in any band; a seal arc or a glyph touching a ruling is left out."""
     rows = comp.sum(axis=1)
     peak = int(np.argmax(rows))
-    half = max(1, int(0.75 * MAX_THICK_PT * scale))
+    half = max(1, int(BAND_SHARE * MAX_THICK_PT * scale))
     lo, hi = max(0, peak - half), min(comp.shape[0], peak + half + 1)
     band = comp[lo:hi]
     weights = rows[lo:hi].astype(np.float64)  # the band's row sums
@@ -164,7 +171,7 @@ def _straight_part(comp: np.ndarray, scale: float) -> tuple[float, int, int] | N
         return None  # a bar, a seal's ring or the scanner's dark edge, not a ruling
     filled = counts > 0
     centre = (np.arange(run.shape[0]) @ run)[filled] / counts[filled]  # whole numbers: exact
-    low, high = _percentiles(centre, (15, 85))
+    low, high = _percentiles(centre, BOW_PERCENTILES)
     if high - low > MAX_BOW_PT * scale:
         return None  # curved or sloped: an arc of a seal, a signature
     return at, int(starts[k]), int(ends[k])
@@ -177,7 +184,8 @@ def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[
     if not strong:
         return segments
     ink_level = float(np.median(strong))
-    paper = float(np.median(gray[:: max(1, gray.shape[0] // 50), :: max(1, gray.shape[1] // 50)]))
+    n = PAPER_SAMPLES
+    paper = float(np.median(gray[:: max(1, gray.shape[0] // n), :: max(1, gray.shape[1] // n)]))
     limit = ink_level + FAINT * (paper - ink_level)
     return [s for s, lv in zip(segments, levels, strict=True) if lv <= limit]
 
@@ -185,7 +193,7 @@ def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[
 def _share_on(s: Segment, mask: np.ndarray, scale: float) -> float:
     """The share of a piece's length that runs over the mask."""
     h, w = mask.shape[:2]
-    along = np.linspace(s.start, s.end, 24) * scale
+    along = np.linspace(s.start, s.end, SAMPLES_ALONG) * scale
     across = min(max(0, round(s.at * scale)), (h if s.horizontal else w) - 1)
     if s.horizontal:
         hits = mask[across, np.clip(along.astype(int), 0, w - 1)]
@@ -202,7 +210,7 @@ def _darkness(segments: list[Segment], gray: np.ndarray, scale: float) -> list[f
     h, w = gray.shape[:2]
     t = max(1, int(scale))
     ends = np.array([(s.start, s.end) for s in segments])
-    along = np.linspace(ends[:, 0], ends[:, 1], 24, axis=1)[:, 2:-2] * scale  # (n, 20)
+    along = np.linspace(ends[:, 0], ends[:, 1], SAMPLES_ALONG, axis=1)[:, 2:-2] * scale  # ends aside
     across = np.array([round(s.at * scale) for s in segments])
     horizontal = np.array([s.horizontal for s in segments])
     size = np.array([h if s.horizontal else w for s in segments])  # across the line

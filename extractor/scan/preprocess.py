@@ -16,6 +16,21 @@ import numpy as np
 MAX_SKEW = 3.0  # degrees
 TEXT_C = 18  # adaptive threshold offset (grey levels below the local mean) for text
 LINE_C = 10  # for rulings: a 0.5 pt line at 200 dpi after deskew is faint
+MIN_ROTATION = 0.03  # degrees: a page skewed less is not turned (a resample blurs it)
+SEAL_REDNESS = 20  # red ink: its red channel this much above its green and blue
+SEAL_MIN_RED = 150  # ... and at least this bright in red (print under a seal is darker)
+SEAL_FRINGE_PX = 5  # the seal's anti-aliased fringe: this square round its red pixels
+WINDOW_PT = 12  # the adaptive threshold's window (about a glyph and its neighbours)
+MIN_WINDOW_PX = 15  # ... at least this many pixels (odd)
+DENOISE_PX = 3  # the Gaussian denoise's kernel
+SOLID_INK = 59  # grey levels under this are ink whatever their neighbourhood (solid marks)
+SKEW_WIDTH_PX = 1000  # the skew is measured on the ink reduced to this width
+SKEW_RUN_PT = 12  # ... from horizontal runs of ink at least this long (rulings)
+MIN_RUN_PX = 9  # ... and at least this many pixels
+MIN_RULING_PX = 50  # fewer ruling pixels than this: no skew measured
+COARSE_STEP, FINE_STEP = 0.2, 0.02  # degrees: the angles tried, then round the best
+LEVEL = 0.01  # degrees: a skew measured under this is none
+REDUCED_INK = 60  # in the reduced ink mask, a pixel above this grey is ink
 
 
 @dataclass(frozen=True)
@@ -32,7 +47,7 @@ def prepare_page(image: np.ndarray, scale: float) -> Prepared:
     gray, seal_share = suppress_red(image)
     ink, line_ink = binarise_both(gray, scale)
     angle = estimate_skew(ink, scale)
-    if abs(angle) >= 0.03:
+    if abs(angle) >= MIN_ROTATION:
         gray = rotate(gray, angle, border=255)
         ink, line_ink = binarise_both(gray, scale)
     return Prepared(gray, ink, line_ink, angle, seal_share)
@@ -50,13 +65,13 @@ def suppress_red(image: np.ndarray) -> tuple[np.ndarray, float]:
     r, g, b = cv2.split(image)[:3]
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     # seal ink is light in red; a ruling or glyph under the seal stays darker (r <= 150).
-    # r - max(g, b) > 20 in uint8: the saturating subtraction only clips what is below 0
+    # r - max(g, b) > SEAL_REDNESS in uint8: the saturating subtraction clips below 0 only
     redness = cv2.subtract(r, cv2.max(g, b))
-    red_mask = cv2.bitwise_and(_above(redness, 20), _above(r, 150))
+    red_mask = cv2.bitwise_and(_above(redness, SEAL_REDNESS), _above(r, SEAL_MIN_RED))
     red_pixels = cv2.countNonZero(red_mask)
     if red_pixels == 0:
         return gray, 0.0
-    fringe = cv2.dilate(red_mask, np.ones((5, 5), np.uint8))
+    fringe = cv2.dilate(red_mask, np.ones((SEAL_FRINGE_PX, SEAL_FRINGE_PX), np.uint8))
     # around the seal's ink, the red channel is the paper level (red ink is bright there);
     # on the ink itself, paper
     out = np.where(fringe > 0, cv2.max(gray, r), gray)
@@ -79,13 +94,13 @@ def _thresholds(gray: np.ndarray, scale: float, cs: tuple[int, ...]) -> list[np.
     """cv2.adaptiveThreshold (MEAN_C, BINARY_INV) spelled out, so that the denoise and the
     local mean are computed once for several offsets: ink where the pixel is at least c
     (>= 1) below its window's mean (the mean rounded to uint8, as OpenCV does)."""
-    block = max(int(scale * 12) | 1, 15)
-    smooth = cv2.GaussianBlur(gray, (3, 3), 0)
+    block = max(int(scale * WINDOW_PT) | 1, MIN_WINDOW_PX)
+    smooth = cv2.GaussianBlur(gray, (DENOISE_PX, DENOISE_PX), 0)
     mean = cv2.boxFilter(smooth, -1, (block, block),
                          borderType=cv2.BORDER_REPLICATE | cv2.BORDER_ISOLATED)
     below = cv2.subtract(mean, smooth)  # saturates at 0: only pixels darker than the mean
     # a dark region far from paper level is ink whatever its neighbourhood (solid marks)
-    solid = cv2.threshold(smooth, 59, 255, cv2.THRESH_BINARY_INV)[1]
+    solid = cv2.threshold(smooth, SOLID_INK, 255, cv2.THRESH_BINARY_INV)[1]
     return [cv2.bitwise_or(_above(below, c - 1), solid) for c in cs]
 
 
@@ -96,18 +111,18 @@ def _above(a: np.ndarray, level: int) -> np.ndarray:
 
 def estimate_skew(ink: np.ndarray, scale: float) -> float:
     """Degrees to rotate by so the long horizontal rulings become level (0 if none)."""
-    small, f = _downsample(ink, 1000)
-    run = max(9, int(scale * f * 12))
+    small, f = _downsample(ink, SKEW_WIDTH_PX)
+    run = max(MIN_RUN_PX, int(scale * f * SKEW_RUN_PT))
     horiz = cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
     points = cv2.findNonZero(horiz)  # np.nonzero's pixels (row by row), several times faster
-    if points is None or len(points) < 50:
+    if points is None or len(points) < MIN_RULING_PX:
         return 0.0
     xs, ys = points.reshape(-1, 2).T
-    best = _best_angle(xs, ys, np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, 0.2))
-    fine = _best_angle(xs, ys, np.arange(best - 0.2, best + 0.2 + 1e-9, 0.02))
+    best = _best_angle(xs, ys, np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, COARSE_STEP))
+    fine = _best_angle(xs, ys, np.arange(best - COARSE_STEP, best + COARSE_STEP + 1e-9, FINE_STEP))
     # a page turned counter-clockwise by a (cv2's positive angle) has rulings of
     # slope -tan(a) in image coordinates (y down); turning it back by the slope's angle
-    return float(fine) if abs(fine) > 0.01 else 0.0
+    return float(fine) if abs(fine) > LEVEL else 0.0
 
 
 def _downsample(mask: np.ndarray, width: int) -> tuple[np.ndarray, float]:
@@ -115,7 +130,7 @@ def _downsample(mask: np.ndarray, width: int) -> tuple[np.ndarray, float]:
     if f == 1.0:
         return mask, 1.0
     small = cv2.resize(mask, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    return ((small > 60).astype(np.uint8) * 255), f
+    return ((small > REDUCED_INK).astype(np.uint8) * 255), f
 
 
 def _best_angle(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray) -> float:

@@ -1,0 +1,83 @@
+"""A cell read from its shape alone: a lone dash, slash or comparison sign, which
+recognisers misread when it stands alone (— as 一 or 1, / as Z or 7, ≥ as N).
+
+    read_shape     the cell's ink, if it is one of these, as a CellReading
+    is_lone_dash   one flat bar
+    is_lone_slash  one thin straight stroke rising to the right
+    lone_sign      =, ≥, ≤, ＞, ＜ told by the shape of its ink row by row (signs.py)
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from extractor.scan.lines import components
+from extractor.scan.reading import CellReading
+from extractor.scan.signs import GLYPH_MIN_PT2, Blobs, glyph_blobs, lone_sign
+from extractor.scan.thresholds import DASH_CONFIDENCE, SIGN_CONFIDENCE, SLASH_CONFIDENCE
+
+SHAPE_MAX_INK_PT2 = 150.0  # a lone dash, slash or sign inks less (about 50 pt², at most)
+# a dash (—): one flat bar
+DASH_MIN_PT, DASH_MAX_PT = 3, 20  # its length
+DASH_MAX_THICK_PT = 2.5  # its ink's height, at most
+DASH_MIN_ASPECT = 3.5  # at least this many times as long as thick
+# a slash (/): one thin straight stroke rising to the right
+SLASH_MIN_PT, SLASH_MAX_PT = 4, 20  # its height
+SLASH_MIN_WIDTH, SLASH_MAX_WIDTH = 0.18, 0.85  # its width, as a share of its height
+SLASH_SPAN_SHARE = 0.6  # a row's ink spans at most this share of its width (no bar across)
+SLASH_SPAN_PT = 2.5  # ... or this, if more (a thick stroke)
+SLASH_BOW_PX, SLASH_BOW_PT = 1.0, 0.4  # its rows' centres off a straight line by at most
+SLASH_MIN_SLOPE, SLASH_MAX_SLOPE = -1.0, -0.18  # x per row down (< 0: rising to the right)
+
+
+def read_shape(ink: np.ndarray, gray: np.ndarray, scale: float) -> CellReading | None:
+    """A cell read from its shape alone: a lone dash, slash or comparison sign."""
+    if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * scale * scale:
+        return None  # more ink than any of them, specks and all: text
+    blobs = components(ink)
+    if is_lone_dash(ink, scale, blobs):
+        return CellReading("—", DASH_CONFIDENCE)
+    if is_lone_slash(ink, scale, blobs):
+        return CellReading("/", SLASH_CONFIDENCE)
+    if sign := lone_sign(ink, gray, scale, blobs):
+        return CellReading(sign, SIGN_CONFIDENCE)
+    return None
+
+
+def is_lone_dash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:
+    """One flat bar, 3-20 pt long and under 1.6 pt thick: a dash (—), which recognisers
+    read as 一, | or 1 when it stands alone."""
+    _, _, stats = blobs or components(ink)
+    kept = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= GLYPH_MIN_PT2 * scale * scale]
+    if len(kept) != 1:
+        return False
+    w, h = int(kept[0][cv2.CC_STAT_WIDTH]), int(kept[0][cv2.CC_STAT_HEIGHT])
+    return (DASH_MIN_PT * scale <= w <= DASH_MAX_PT * scale and h <= DASH_MAX_THICK_PT * scale
+            and w >= DASH_MIN_ASPECT * h)
+
+
+def is_lone_slash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:
+    """One thin straight stroke rising to the right, 4-20 pt tall, leaning 10-40° off
+    vertical: a slash (/, not applicable), which recognisers read as Z, 7, 1 or a
+    character when it stands alone. Specks beside it (dots under DOT_PT both ways) do
+    not count."""
+    blobs = blobs or components(ink)
+    _, labels, stats = blobs
+    kept = glyph_blobs(blobs, scale)
+    if len(kept) != 1:
+        return False
+    x, y, w, h = (int(v) for v in stats[kept[0], :4])
+    if not (SLASH_MIN_PT * scale <= h <= SLASH_MAX_PT * scale
+            and SLASH_MIN_WIDTH * h <= w <= SLASH_MAX_WIDTH * h):
+        return False
+    stroke = labels[y:y + h, x:x + w] == kept[0]
+    rows = [np.flatnonzero(r) for r in stroke]
+    spans = np.array([r[-1] - r[0] + 1 for r in rows if len(r)])
+    if len(spans) < h - 1 or spans.max() > max(SLASH_SPAN_SHARE * w, SLASH_SPAN_PT * scale):
+        return False  # a bar across it (7, Z, 4) or a gap in it
+    ys = np.array([i for i, r in enumerate(rows) if len(r)], float)
+    xs = np.array([(r[0] + r[-1]) / 2 for r in rows if len(r)])
+    slope, icpt = np.polyfit(ys, xs, 1)
+    straight = np.abs(xs - (slope * ys + icpt)).max() <= max(SLASH_BOW_PX, SLASH_BOW_PT * scale)
+    return bool(straight and SLASH_MIN_SLOPE <= slope <= SLASH_MAX_SLOPE)

@@ -1,0 +1,50 @@
+"""The confidence scale of the scan path, in one place: when a line is taken on an
+engine's word, when two readings agreeing settle it, and what a cell reports.
+
+Engines score a line by their weakest character (0..1, see ocr/base.py). The chain
+(chain.py) takes a line on one engine's word at ACCEPT, on two engines' agreement
+(AGREE_CONFIDENCE, stricter for two engines of one family and under a mark), and
+flags it otherwise, reporting at most FLAGGED_CEILING. Cells read without an engine
+(empty, a lone dash, slash or sign) report a fixed confidence set against that scale:
+above ACCEPT where the rule is as safe as a sure engine, under it where it is not.
+
+Calibrated on samples/scans, typical level (bench/bench_scan.py --calibrate). Several
+values are equal (0.95 four times) but play different roles: each role has its own
+name, so one can move without the others.
+"""
+
+from __future__ import annotations
+
+# --- taking a line on one engine's word
+# an engine's score at or above which a line is taken on its word alone (the primary's,
+# or a later engine's that reads better than those before it); below it the next engine
+# is asked. bench/bench_scan.py --accept overrides this table (read at call time)
+ACCEPT: dict[str, float] = {"tiny": 0.95, "rapid": 0.95, "tesseract": 0.95}
+ACCEPT_DEFAULT = 0.95  # ... for an engine not in ACCEPT (a test's fake, a new engine)
+
+# --- two readings agreeing
+AGREE_CONFIDENCE = 0.95  # the least a line two engines read the same reports
+KIN_AGREE_FLOOR = 0.85  # two engines of one family agreeing: the surer must be this sure
+MARKED_AGREE_FLOOR = 0.5  # under a mark, agreement counts only above this primary score
+WINDOW_MAX_SHARE = 0.6  # a doubt wider than this share of its line: the whole line is asked
+
+# --- specks read as text
+LINE_START_SPECKS = ".·．。，,、：；:;'`"  # never begin a line of CJK text
+LINE_END_SPECKS = "·'`.．"  # never end one (a full stop in Chinese text is 。)
+SPECK_CONFIDENCE = 0.9  # a reading with a speck dropped: below every engine's ACCEPT
+
+# --- a lone Latin letter (≥ read as N): never taken on the primary's word alone
+LONE_LETTER_MAX_ASPECT = 1.5  # its ink at most this many times as wide as tall
+CJK_FIRST = 0x2E80  # code points from here on are CJK (radicals, kana, ideographs)
+INK_GREY = 128  # in a line crop, pixels darker than this are ink
+
+AMOUNT_CHARS = "0123456789.%-"  # a reading of only these is asked again as an amount
+
+# --- what a cell reports
+FLAGGED_CEILING = 0.6  # a flagged cell never reports more than this
+UNREAD_CONFIDENCE = 0.0  # no engine read anything (or none ran)
+EMPTY_CONFIDENCE = 0.99  # no ink in the cell
+FADED_EMPTY_CONFIDENCE = 0.9  # no ink left once a pale seal over the cell was faded out
+DASH_CONFIDENCE = 0.97  # a lone flat bar (shapes.is_lone_dash)
+SLASH_CONFIDENCE = 0.97  # a lone thin diagonal stroke (shapes.is_lone_slash)
+SIGN_CONFIDENCE = 0.97  # a lone comparison sign, =, ≥, ≤, ＞, ＜ (shapes.lone_sign)
