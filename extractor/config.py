@@ -24,7 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEXT_READERS = ("pdfium", "pdfplumber")
 # the OCR engines of extractor/ocr's registry, and the two names that are no engine; an engine
 # registered at run time (ocr.register) is known too once extractor.ocr is imported
-OCR_ENGINES = ("auto", "none", "tiny", "rapid", "tesseract")
+OCR_ENGINES = ("auto", "none", "tiny", "ppocrv5", "rapid", "tesseract")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 # (lowest, highest) of the numeric settings; None: no bound on that side
@@ -50,7 +50,7 @@ class Settings:
     max_image_pixels: int = 200_000_000  # decompression-bomb guard for scans
     render_dpi: int = 300  # image-only PDF pages are rendered at this dpi for OCR
     text_reader: str = "pdfium"  # pdfium | pdfplumber (the slower reference reader)
-    ocr_engine: str = "auto"  # auto (tiny) | tiny | rapid | tesseract | none
+    ocr_engine: str = "auto"  # auto (tiny) | tiny | ppocrv5 (alias rapid) | tesseract | none
     ocr_second_opinion: bool = True
     store: Path = Path("var/store")
     database_url: str = "sqlite:///var/extractor.db"

@@ -19,7 +19,7 @@ from __future__ import annotations
 # an engine's score at or above which a line is taken on its word alone (the primary's,
 # or a later engine's that reads better than those before it); below it the next engine
 # is asked. bench/bench_scan.py --accept overrides this table (read at call time)
-ACCEPT: dict[str, float] = {"tiny": 0.95, "rapid": 0.95, "tesseract": 0.95}
+ACCEPT: dict[str, float] = {"tiny": 0.95, "ppocrv5": 0.95, "tesseract": 0.95}
 ACCEPT_DEFAULT = 0.95  # ... for an engine not in ACCEPT (a test's fake, a new engine)
 
 # --- two readings agreeing
