@@ -28,7 +28,7 @@ def share_never_seen() -> None:
     from extractor.config import load_settings
     from extractor.emit import document_to_dict
     from extractor.pipeline import extract_document
-    from review.reviewed import iter_cells
+    from extractor.record import record_cells as iter_cells
 
     settings = load_settings({})
     all_cells = all_flagged = 0

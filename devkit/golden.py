@@ -10,13 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from extractor.compare import normalize_text
+from extractor.record import record_cells as cells_by_key
 
 
 def _cells(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    out = dict(rec["fields"])
-    for i, row in enumerate(rec["indicators"]):
-        out.update({f"indicators[{i}].{k}": c for k, c in row.items()})
-    return out
+    return dict(cells_by_key(rec))
 
 
 def _value_differs(a: Any, b: Any) -> bool:

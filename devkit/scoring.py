@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractor.compare import normalize_text
+from extractor.record import record_cells as cells_by_key
 
 LONG_FIELDS = ("goal.expected", "goal.actual")
 ENGINE_FLAGS = frozenset({"low_confidence", "engines_disagree", "unreadable"})
@@ -110,10 +111,7 @@ class Score:
 
 
 def record_cells(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    out = dict(rec["fields"])
-    for i, row in enumerate(rec["indicators"]):
-        out.update({f"indicators[{i}].{k}": c for k, c in row.items()})
-    return out
+    return dict(cells_by_key(rec))
 
 
 def score_record(actual: dict[str, Any] | None, expected: dict[str, Any], tag: str = "") -> Score:

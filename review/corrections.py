@@ -26,15 +26,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from extractor.layout.spec import LayoutSpec, load_layouts
-from review.reviewed import (
-    Decision,
-    apply_decisions,
-    cell_label,
-    get_cell,
-    iter_cells,
-    key_pattern,
-    reading_order,
-)
+from extractor.record import get_cell, record_cells
+from review.reviewed import Decision, apply_decisions, cell_label, key_pattern, reading_order
 from workers.store import ResultStore
 from workers.store.db import make_engine, session_scope
 from workers.store.repo import utcnow
@@ -188,10 +181,10 @@ class ReviewStore:
         reviewed = state.reviewed if state and state.reviewed else original
         spec = self.layouts.get(row.layout)
         last = {e.key: e for e in events}
-        keys = {k for k, c in iter_cells(original) if c.get("flags")}
-        keys |= {k for k, c in iter_cells(reviewed) if c.get("flags")} | set(last)
+        keys = {k for k, c in record_cells(original) if c.get("flags")}
+        keys |= {k for k, c in record_cells(reviewed) if c.get("flags")} | set(last)
         cells = []
-        for key, cell in reading_order((k, c) for k, c in iter_cells(reviewed) if k in keys):
+        for key, cell in reading_order((k, c) for k, c in record_cells(reviewed) if k in keys):
             first = get_cell(original, key) or {}
             e = last.get(key)
             cells.append({
@@ -248,7 +241,7 @@ class ReviewStore:
             {"key": k, "text": c.get("text", ""), "bbox": c.get("bbox"),
              "flagged": k in review and review[k]["decision"] is None,
              "reviewed": k in review and review[k]["decision"] is not None}
-            for k, c in iter_cells(detail["record"]) if c.get("page") == page and c.get("bbox")
+            for k, c in record_cells(detail["record"]) if c.get("page") == page and c.get("bbox")
         ]
         return job, cells
 

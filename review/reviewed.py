@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from extractor.emit import record_to_dict
 from extractor.layout.rules import validate
 from extractor.layout.spec import LayoutSpec
 from extractor.layout.types import parse_value
-from extractor.models import Field, Record, RuleFailure
-
-ROW_KEY = re.compile(r"^indicators\[(\d+)\]\.([A-Za-z0-9_.]+)$")
-FIELD_KEY = re.compile(r"^[A-Za-z0-9_.]+$")
+from extractor.record import (
+    CellKey,
+    Flag,
+    get_cell,
+    record_cells,
+    record_from_dict,
+    record_to_dict,
+    row_key,
+    validation_rule,
+)
 
 
 @dataclass(frozen=True)
@@ -31,67 +36,6 @@ class Decision:
     action: str  # accept | correct | unreadable
     text: str  # the text after the decision (the read text for accept)
     reviewer: str
-
-
-# --- the record JSON <-> models.Record ----------------------------------------------
-
-
-def _bbox(v: Any) -> tuple[float, float, float, float] | None:
-    if not v:
-        return None
-    x0, y0, x1, y1 = (float(n) for n in v)
-    return (x0, y0, x1, y1)
-
-
-def field_from_dict(d: dict[str, Any]) -> Field:
-    value = d.get("value")
-    return Field(
-        text=str(d.get("text") or ""),
-        value=float(value) if value is not None else None,
-        confidence=float(d.get("confidence", 1.0)),
-        flags=tuple(d.get("flags") or ()),
-        page=d.get("page"),
-        bbox=_bbox(d.get("bbox")),
-    )
-
-
-def record_from_dict(d: dict[str, Any]) -> Record:
-    """The inverse of emit.record_to_dict (extension keys of cells are dropped)."""
-    return Record(
-        layout=str(d.get("layout", "")),
-        pages=tuple(d.get("pages") or ()),
-        fields={k: field_from_dict(c) for k, c in (d.get("fields") or {}).items()},
-        indicators=tuple(
-            {k: field_from_dict(c) for k, c in row.items()} for row in d.get("indicators") or ()
-        ),
-        flags=tuple(d.get("flags") or ()),
-        failures=tuple(
-            RuleFailure(str(v["rule"]), tuple(v.get("cells") or ()), str(v.get("message", "")))
-            for v in d.get("validations") or ()
-        ),
-        layout_score=float(d.get("layout_score", 1.0)),
-    )
-
-
-# --- cells by key ---------------------------------------------------------------------
-
-
-def iter_cells(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(key, CELL) for every cell: fields first, then indicator rows."""
-    yield from (record.get("fields") or {}).items()
-    for i, row in enumerate(record.get("indicators") or ()):
-        for col, cell in row.items():
-            yield f"indicators[{i}].{col}", cell
-
-
-def get_cell(record: dict[str, Any], key: str) -> dict[str, Any] | None:
-    m = ROW_KEY.match(key)
-    if m:
-        rows = record.get("indicators") or []
-        i = int(m.group(1))
-        return rows[i].get(m.group(2)) if i < len(rows) else None
-    cell = (record.get("fields") or {}).get(key)
-    return cell if isinstance(cell, dict) else None
 
 
 def reading_order(cells: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
@@ -121,10 +65,10 @@ def key_pattern(pattern: str) -> re.Pattern[str]:
 def cell_type(spec: LayoutSpec | None, key: str) -> str:
     if spec is None:
         return "text"
-    m = ROW_KEY.match(key)
-    if m:
+    k = CellKey.parse(key)
+    if k.row is not None:
         cols = spec.indicators.columns if spec.indicators else ()
-        return next((c.type for c in cols if c.key == m.group(2)), "text")
+        return next((c.type for c in cols if c.key == k.name), "text")
     try:
         return spec.field_type(key)
     except KeyError:
@@ -135,11 +79,11 @@ def cell_label(spec: LayoutSpec | None, key: str, record: dict[str, Any]) -> str
     """What the form prints beside the cell, e.g. `年度资金总额 · 全年执行数`."""
     if spec is None:
         return key
-    m = ROW_KEY.match(key)
-    if m and spec.indicators:
-        i, col = int(m.group(1)), m.group(2)
+    k = CellKey.parse(key)
+    if k.row is not None and spec.indicators:
+        i, col = k.row, k.name
         label = next((c.labels[0] for c in spec.indicators.columns if c.key == col), col)
-        name = (get_cell(record, f"indicators[{i}].name") or {}).get("text", "")
+        name = (get_cell(record, row_key(i, "name")) or {}).get("text", "")
         return f"绩效指标 {i + 1} · {label}" + (f"（{name}）" if name and col != "name" else "")
     for f in spec.fields:
         if f.key == key:
@@ -158,7 +102,7 @@ def cell_label(spec: LayoutSpec | None, key: str, record: dict[str, Any]) -> str
 def decided_cell(cell: dict[str, Any], d: Decision, type_name: str) -> dict[str, Any]:
     out = dict(cell)
     if d.action == "unreadable":
-        out.update(value=None, confidence=0.0, flags=["unreadable"])
+        out.update(value=None, confidence=0.0, flags=[Flag.UNREADABLE.value])
     else:
         value, _ = parse_value(type_name, d.text)
         out.update(text=d.text, value=value, confidence=1.0, flags=[])
@@ -168,18 +112,18 @@ def decided_cell(cell: dict[str, Any], d: Decision, type_name: str) -> dict[str,
 
 def _strip_rule_flags(record: dict[str, Any], rules: set[str]) -> None:
     def keep(flag: str) -> bool:
-        return not (flag.startswith("validation:") and flag.split(":", 1)[1] in rules)
+        return validation_rule(flag) not in rules
 
-    for _, cell in iter_cells(record):
+    for _, cell in record_cells(record):
         cell["flags"] = [f for f in cell.get("flags") or () if keep(f)]
     record["flags"] = [f for f in record.get("flags") or () if keep(f)]
     record["validations"] = []
 
 
 def _set_cell(record: dict[str, Any], key: str, cell: dict[str, Any]) -> None:
-    m = ROW_KEY.match(key)
-    if m:
-        record["indicators"][int(m.group(1))][m.group(2)] = cell
+    k = CellKey.parse(key)
+    if k.row is not None:
+        record["indicators"][k.row][k.name] = cell
     else:
         record["fields"][key] = cell
 
@@ -204,6 +148,6 @@ def apply_decisions(
     for key, cell in decided.items():  # a person has seen these: their decision stands
         _set_cell(record, key, cell)
     record["needs_review"] = bool(record.get("flags")) or any(
-        c.get("flags") for _, c in iter_cells(record)
+        c.get("flags") for _, c in record_cells(record)
     )
     return record

@@ -204,7 +204,7 @@ def test_unreadable_keeps_the_cell_flagged_for_the_export(env: Any) -> None:
     r = record_on_page(api, jobs["new"], 0)
     key = r["cells"][0]["key"]
     assert api.decide(r["id"], key, "unreadable", 0).status_code == 200
-    from review.reviewed import get_cell
+    from extractor.record import get_cell
 
     got = get_cell(api.get(f"/api/records/{r['id']}").json()["record"], key)
     assert got is not None

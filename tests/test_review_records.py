@@ -9,7 +9,8 @@ import pytest
 
 from extractor.emit import record_to_dict
 from extractor.layout.spec import LayoutSpec
-from review.reviewed import Decision, apply_decisions, key_pattern, record_from_dict
+from extractor.record import record_from_dict
+from review.reviewed import Decision, apply_decisions, key_pattern
 
 EXPECTED = Path(__file__).resolve().parent.parent / "samples" / "expected" / "annex2-2022-direct.json"
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from workers.store import ResultStore, record_cells
+from workers.store import ResultStore, cell_rows
 from workers.store.db import StoreUnavailable
 
 from .service_support import postgres_database, postgres_reason
@@ -140,7 +140,7 @@ def test_find_job_by_sha_gives_the_latest(store: ResultStore) -> None:
 
 
 def test_record_cells_keys() -> None:
-    keys = [c["key"] for c in record_cells(DOC["records"][0])]
+    keys = [c["key"] for c in cell_rows(DOC["records"][0])]
     assert keys == ["project_name", "total.score", "indicators[0].name", "indicators[0].score"]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from extractor.grid.build import Segment, TableIndex, segments_to_tables
 from extractor.models import BBox, Cell, Page, PageReading, Table, TextLine
+from extractor.record import Flag
 
 MIN_EDGE = 2.0  # points; shorter strokes are glyph decorations, not rulings
 STRAY_CONFIDENCE = 0.5  # a cell that took a char printed across its border
@@ -96,7 +97,7 @@ def _with_text(
                 cell,
                 text=text,
                 confidence=STRAY_CONFIDENCE if unsure else 1.0,
-                flags=("low_confidence",) if unsure else (),
+                flags=(Flag.LOW_CONFIDENCE,) if unsure else (),
             )
         )
     return replace(table, cells=tuple(cells))

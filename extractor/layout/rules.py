@@ -8,24 +8,22 @@ every cell it read (emitted as `validations`, highlighted for a reviewer).
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from extractor.layout.expr import Resolver, Value, evaluate
 from extractor.layout.spec import LayoutSpec, RuleSpec
 from extractor.models import Record, RuleFailure
-
-_ROW_KEY = re.compile(r"^indicators\[(\d+)\]\.(.+)$")
+from extractor.record import CellKey, row_key, validation_flag
 
 
 def _record_resolver(record: Record, row: int | None = None) -> Resolver:
     def resolve(name: str) -> tuple[Value, tuple[str, ...]]:
         if row is not None and name in record.indicators[row]:
-            return record.indicators[row][name].value, (f"indicators[{row}].{name}",)
+            return record.indicators[row][name].value, (row_key(row, name),)
         if name.startswith("indicators."):
             col = name.split(".", 1)[1]
             values = [r[col].value if col in r else None for r in record.indicators]
-            keys = tuple(f"indicators[{i}].{col}" for i in range(len(record.indicators)))
+            keys = tuple(row_key(i, col) for i in range(len(record.indicators)))
             return values, keys
         field = record.fields.get(name)
         return (field.value if field else None), (name,)
@@ -54,21 +52,20 @@ def _marked(key: str, mark: tuple[str, ...]) -> bool:
     `score` name every indicators[i].score."""
     if not mark or key in mark:
         return True
-    m = _ROW_KEY.match(key)
-    return m is not None and (m.group(2) in mark or f"indicators.{m.group(2)}" in mark)
+    k = CellKey.parse(key)
+    return k.row is not None and (k.name in mark or f"indicators.{k.name}" in mark)
 
 
 def _flag_cells(record: Record, failures: list[tuple[RuleFailure, tuple[str, ...]]]) -> Record:
     fields = dict(record.fields)
     rows = [dict(r) for r in record.indicators]
     for failure, mark in failures:
-        flag = f"validation:{failure.rule}"
+        flag = validation_flag(failure.rule)
         for key in (k for k in failure.cells if _marked(k, mark)):
-            m = _ROW_KEY.match(key)
-            if m:
-                i, col = int(m.group(1)), m.group(2)
-                if col in rows[i]:
-                    rows[i][col] = rows[i][col].with_flags(flag)
+            k = CellKey.parse(key)
+            if k.row is not None:
+                if k.name in rows[k.row]:
+                    rows[k.row][k.name] = rows[k.row][k.name].with_flags(flag)
             elif key in fields:
                 fields[key] = fields[key].with_flags(flag)
     return replace(record, fields=fields, indicators=tuple(rows))
@@ -78,5 +75,5 @@ def validate(record: Record, spec: LayoutSpec) -> Record:
     marked = [(f, rule.mark) for rule in spec.rules for f in check_rule(rule, record)]
     failures = [f for f, _ in marked]
     flagged = _flag_cells(record, marked)
-    flags = tuple(dict.fromkeys(record.flags + tuple(f"validation:{f.rule}" for f in failures)))
+    flags = tuple(dict.fromkeys(record.flags + tuple(validation_flag(f.rule) for f in failures)))
     return replace(flagged, flags=flags, failures=record.failures + tuple(failures))

@@ -18,6 +18,7 @@ from extractor.errors import LayoutSpecError
 from extractor.layout.expr import compile_check
 from extractor.layout.labels import label_key
 from extractor.layout.types import TYPES
+from extractor.record import field_key
 
 VALUE_PLACES = ("right", "below")
 LINE_PLACES = ("above", "below")
@@ -51,7 +52,7 @@ class MatrixSpec:
     columns_from: str | None = None  # reuse the header row of the indicator table
 
     def field_key(self, row: str, col: str) -> str:
-        return ".".join(p for p in (self.prefix, row, col) if p)
+        return field_key(self.prefix, row, col)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable
 
 from extractor.compare import normalize_text
+from extractor.record import Flag
 
-FORMAT_FLAG = "validation:format"
+FORMAT_FLAG = Flag.FORMAT.value
 NOT_APPLICABLE = {"", "-", "--", "/", "\\", "无", "不适用", "N/A", "n/a", "×"}
 
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")

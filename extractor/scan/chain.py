@@ -16,6 +16,7 @@ import numpy as np
 
 from extractor.compare import normalize_text
 from extractor.ocr import BY_ACCURACY, FAMILY, OcrEngine, OcrResult
+from extractor.record import Flag
 from extractor.scan import thresholds
 from extractor.scan.line_memo import LineMemo
 from extractor.scan.reading import CellReading
@@ -49,14 +50,14 @@ def decide(
     two engines' agreement when the better of them was far from sure (both read a stroke
     as "/")."""
     if not chain:
-        return CellReading("", UNREAD_CONFIDENCE, ("unreadable",))
+        return CellReading("", UNREAD_CONFIDENCE, (Flag.UNREADABLE,))
     marked = list(marked) or [False] * len(crops)
     letter = _lone_letter("".join(r.text for r in first), crops)
     lines = [decide_line(c, r, chain, not (m or letter), m, memo)
              for c, r, m in zip(crops, first, marked, strict=True)]
     text = "\n".join(x.text for x in lines if x.text)
     flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
-                                if text == "" or f != "unreadable"))
+                                if text == "" or f != Flag.UNREADABLE))
     return CellReading(text, min(x.confidence for x in lines), flags)
 
 
@@ -135,17 +136,17 @@ def ask_chain(
                 better = prev if r < rank else res
                 if marked and better.confidence < MARKED_AGREE_FLOOR:
                     return CellReading(res.text, min(better.confidence, FLAGGED_CEILING),
-                                       ("low_confidence",))
+                                       (Flag.LOW_CONFIDENCE,))
                 return CellReading(better.text, max(AGREE_CONFIDENCE, better.confidence))
         trusted = all(rank < r for r, _, _ in seen)
         if alone and trusted and _sure(engine, res):
             return CellReading(res.text, res.confidence)
         seen.append((rank, family, res))
     if not any(res.text for _, _, res in seen):
-        return CellReading("", UNREAD_CONFIDENCE, ("unreadable", "low_confidence"))
+        return CellReading("", UNREAD_CONFIDENCE, (Flag.UNREADABLE, Flag.LOW_CONFIDENCE))
     # the best engine's reading, even if it saw nothing there (a speck others read as "m")
     best = min(seen, key=lambda s: s[0])[2]
-    flags = ("engines_disagree", "low_confidence") if len(chain) > 1 else ("low_confidence",)
+    flags = (Flag.ENGINES_DISAGREE, Flag.LOW_CONFIDENCE) if len(chain) > 1 else (Flag.LOW_CONFIDENCE,)
     return CellReading(best.text, min(best.confidence, FLAGGED_CEILING), flags)
 
 

@@ -22,8 +22,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import PatternFill
 
 from extractor.compare import normalize_text
+from extractor.record import Flag
 
-READING_DOUBTS = frozenset({"low_confidence", "engines_disagree", "unreadable", "missing", "vocabulary"})
+READING_DOUBTS = frozenset(
+    {Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE, Flag.UNREADABLE, Flag.MISSING, Flag.VOCABULARY}
+)
 READING_FILL = PatternFill("solid", fgColor="FFEB9C")  # yellow: the machine may have misread
 RULE_FILL = PatternFill("solid", fgColor="FFC7CE")  # red: a cross-field rule failed (validation:*)
 REVIEWED_FILL = PatternFill("solid", fgColor="C6EFCE")  # green: a person decided this cell

@@ -2,7 +2,7 @@
 queue's decisions (SQLAlchemy 2.0)."""
 
 from workers.store.db import StoreUnavailable, migrate
-from workers.store.repo import BatchSummary, JobView, PageView, ResultStore, record_cells
+from workers.store.repo import BatchSummary, JobView, PageView, ResultStore, cell_rows
 from workers.store.reviewed import reviewed_document
 
 __all__ = [
@@ -11,7 +11,7 @@ __all__ = [
     "PageView",
     "ResultStore",
     "StoreUnavailable",
+    "cell_rows",
     "migrate",
-    "record_cells",
     "reviewed_document",
 ]

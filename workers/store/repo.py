@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from extractor.record import record_cells
 from workers.store.db import make_engine, migrate, session_scope
 from workers.store.schema import CellRow, Document, Job, PageResult, RecordRow
 
@@ -328,7 +329,7 @@ class ResultStore:
         cells = [
             {"record_id": rid, **cell}
             for rid, rec in zip(record_ids, records, strict=True)
-            for cell in record_cells(rec)
+            for cell in cell_rows(rec)
         ]
         if cells:
             s.execute(insert(CellRow), cells)
@@ -374,13 +375,10 @@ class ResultStore:
                      "page": c.page, "bbox": c.bbox} for c, pos in rows]
 
 
-def record_cells(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The CELLs of a RECORD, keyed `project_name` or `indicators[3].score`."""
-    for key, cell in record.get("fields", {}).items():
+def cell_rows(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The CELLs of a RECORD as rows of the cells table, keyed by extractor.record's cell keys."""
+    for key, cell in record_cells(record):
         yield _cell_values(key, cell)
-    for i, row in enumerate(record.get("indicators", [])):
-        for col, cell in row.items():
-            yield _cell_values(f"indicators[{i}].{col}", cell)
 
 
 def _cell_values(key: str, cell: dict[str, Any]) -> dict[str, Any]:
