@@ -57,7 +57,7 @@ def test_soft_time_limit_under_the_hard_one() -> None:
 
 
 def test_ocr_engines_are_the_registry() -> None:
-    assert set(OCR_ENGINES) - {"auto", "none"} <= set(ocr.ENGINES)
+    assert set(OCR_ENGINES) - {"auto", "none"} <= set(ocr.ENGINES) | set(ocr.ALIASES)
     ocr.register("registered-for-settings-test", lambda: ocr.get_engine("tiny"))
     try:
         assert load_settings({"EXTRACTOR_OCR_ENGINE": "registered-for-settings-test"}).ocr_engine
