@@ -280,11 +280,11 @@ def _slug(row: Row, cell: Cell) -> str:
 def _values_below(cells: list[Cell], nxt: Row, lead: bool, vocab: Vocabulary) -> bool:
     """A row of labels whose values are the row under it (预期目标 | 实际完成情况): the
     cells line up, and a lead spans both rows, or a cell in a value's place is a known
-    label, or the labels are too many to pair."""
+    label, or the labels are too many to pair, or the row under starts with a value."""
     if not all(is_label(c) for c in cells) or not _same_columns(cells, nxt.cells):
         return False
     known = any(vocab.name("fields", c.text) for c in cells[1::2])
-    return lead or known or len(cells) % 2 == 1
+    return lead or known or len(cells) % 2 == 1 or not is_label(nxt.cells[0])
 
 
 def _same_columns(cells: list[Cell], below: tuple[Cell, ...]) -> bool:
