@@ -44,4 +44,6 @@ def test_a_draft_of_the_unmatched_form_matches_it(tmp_path, settings):
     assert record["layout"] == "shenbao" and record["layout_score"] == 1.0
     fields = {k: v["text"] for k, v in record["fields"].items()}
     assert fields["project_name"] == "城区供热管网改造"
-    assert sorted(fields.values()) == sorted(["城区供热管网改造", "某市住建局", "560", "某市北区", "2023年4月", "王某"])
+    assert sorted(fields.values()) == sorted(
+        ["城区供热管网改造", "某市住建局", "560", "某市北区", "2023年4月", "王某"]
+    )
