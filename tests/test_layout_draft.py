@@ -160,3 +160,50 @@ def test_draft_cli_writes_a_layout_that_checks_at_one(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     first = next(ln for ln in lines if "pages 1,2" in ln)
     assert "sichuan-draft 1.000" in first and first.endswith("ok")
+
+
+def test_walkthrough_of_layouts_readme(tmp_path, settings):
+    """layouts/README.md's worked example: a variant made for the purpose (the year in the
+    title, 年度预期目标 and 全年完成值 renamed, an extra column 佐证材料) is drafted, its
+    three slugs renamed, and then every field of both forms is read at fit 1.000."""
+    import copy
+
+    from samples.variants import load_variant, render
+
+    data = load_variant(SAMPLES / "truth" / "variants" / "standard.json")
+    template = copy.deepcopy(data["template"])
+    template["above"] = [{"text": "{year}项目支出绩效自评表", "size": 18, "bold": True}]
+    for block in template["table"]:
+        if block.get("lead") == "年度总体目标":
+            block["rows"][0] = ["年度预期目标", "实际完成情况"]
+        if "each" in block:
+            block["x"] = [0, 45, 135, 240, 390, 480, 570, 630, 690, 830, 1000]
+            block["rows"][0] = ["一级指标", "二级指标", "三级指标", "年度\n指标值", "全年\n完成值", "分值", "得分",
+                                "偏差原因分析及改进\n措施", "佐证材料"]  # fmt: skip
+            block["each"] = [*block["each"], "{evidence}"]
+        if block.get("keep") and block["rows"][0][0] == "总分":
+            block["x"] = [0, 570, 630, 690, 1000]
+    forms = copy.deepcopy(data["forms"])
+    for form in forms:
+        form["fields"]["year"] = "2019年度"
+        for row in form["indicators"]:
+            row["evidence"] = "验收报告"
+    pdf = tmp_path / "annex-2019.pdf"
+    render(pdf, [(template, f) for f in forms], False)
+    folder = tmp_path / "layouts"
+    shutil.copytree(LAYOUTS, folder)
+    text = draft_to_yaml(draft_file(pdf, 1, vocabulary(load_layouts(folder))), "district-2019")
+    slugs = [ln for ln in text.splitlines() if "# printed:" in ln]
+    assert [ln.split("# printed: ")[1] for ln in slugs] == ["年度预期目标", "全年完成值", "佐证材料"]
+    text = text.replace(slugs[0], '  goal.expected: {label: "年度预期目标", value: below}')
+    text = text.replace(slugs[1], '    actual: {label: "全年完成值", type: measure}')
+    text = text.replace(slugs[2], '    evidence: {label: "佐证材料"}')
+    (folder / "district-2019.yaml").write_text(text, encoding="utf-8")
+    doc = document_to_dict(extract_document(pdf, settings, load_layouts(folder)))
+    assert [(r["layout"], r["layout_score"], r["needs_review"]) for r in doc["records"]] == [
+        ("district-2019", 1.0, False)
+    ] * 2
+    for record, form in zip(doc["records"], forms, strict=True):
+        assert record["fields"]["year"]["text"] == "2019年度"
+        assert record["fields"]["goal.expected"]["text"].replace("\n", "") == form["fields"]["goal.expected"]
+        assert [r["evidence"]["text"] for r in record["indicators"]] == ["验收报告"] * len(form["indicators"])
