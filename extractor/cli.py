@@ -115,6 +115,10 @@ def extract_or_report(path: Path, settings: Settings, layouts: list[LayoutSpec])
 def cmd_layouts(args: argparse.Namespace, settings: Settings) -> int:
     from extractor.layout.spec import load_layout, load_layouts
 
+    if args.files[:1] in (["draft"], ["show"]):  # `layouts draft FILE`, `layouts show FILE`
+        from extractor.layout.commands import layout_command
+
+        return layout_command(args.files[0], args.files[1:], args, settings)
     specs: list[LayoutSpec] = (
         [load_layout(Path(f)) for f in args.files] if args.files else load_layouts(settings.layouts_dir)
     )
@@ -166,10 +170,15 @@ def build_parser(failures: list[str] | None = None) -> argparse.ArgumentParser:
     ex.add_argument("--format", default="json", help="comma list of json,csv,xlsx (default json)")
     ex.set_defaults(func=cmd_extract)
     lay = sub.add_parser("layouts", help="list and validate the layout specs")
-    lay.add_argument("files", nargs="*", help="layout YAML files (default: the layouts folder)")
+    lay.add_argument(
+        "files", nargs="*", help="layout YAML files (default: the layouts folder); or draft FILE, show FILE"
+    )
     lay.add_argument(
         "--check", nargs="+", metavar="PDF", help="show the layout each form of these documents fits"
     )
+    lay.add_argument("--page", type=int, default=1, help="draft/show: the form's first page")
+    lay.add_argument("-o", "--output", metavar="PATH", help="draft: the YAML to write; show: the PNG")
+    lay.add_argument("--layout", metavar="ID", help="show: the layout (id or YAML file)")
     lay.set_defaults(func=cmd_layouts)
     doc = sub.add_parser("doctor", help="check each engine, model, system package and service")
     doc.set_defaults(func=cmd_doctor)

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from extractor.config import Settings
-from review import api, pages
+from review import api, layout_check, pages
 from review.auth import Users, secret_key
 from review.corrections import Conflict, Incomplete, NotFound, ReviewStore, layouts_by_id
 from review.crops import CropError, Crops
@@ -49,6 +49,7 @@ def create_app(settings: Settings, store: ResultStore | None = None) -> FastAPI:
     _api_docs(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(layout_check.router)
     _error_handlers(app)
 
     @app.middleware("http")

@@ -229,3 +229,34 @@ def test_a_bad_variant_spec_names_file_and_key(mutate, key):
     with pytest.raises(LayoutSpecError) as e:
         parse_layout(data, "sichuan-dept.yaml")
     assert e.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        ("部门预算项目支出绩效自评表（2023年度）", "2023年度"),
+        ("2022年度部门预算项目支出绩效自评表", "2022年度"),
+        ("2022年度项目支出绩效自评表", "2022年度"),
+    ],
+)
+def test_sichuan_title_with_the_year_anywhere(title, year, layouts):
+    """Issue 13: the year after the title or with words between it and 项目支出绩效自评表."""
+    from extractor.layout.mapping import FormView, form_to_record, title_fit
+    from extractor.models import FormInstance, TextLine
+
+    spec = next(s for s in layouts if s.id == "sichuan-dept")
+    lines = (TextLine("报表编号：510000-2023-0088", (0, 0, 1, 1)), TextLine(title, (0, 2, 1, 3)))
+    assert title_fit(lines, spec) == 1.0
+    assert all(title_fit(lines, s) < 1.0 for s in layouts if s is not spec)
+    record = form_to_record(FormView.of(FormInstance((1,), (), lines)), spec, 1.0)
+    assert record.fields["year"].text == year and record.fields["year"].value == int(year[:4])
+
+
+def test_sichuan_2023_goal_block_reads_goal_expected_and_actual(extracted):
+    """项目年度目标 | 年度目标完成情况 over the texts: goal.expected / goal.actual, never missing."""
+    doc = extracted["variant-sichuan2023"]
+    assert [r["layout"] for r in doc["records"]] == ["sichuan-dept", "sichuan-dept"]
+    for r in doc["records"]:
+        assert r["fields"]["year"]["text"] == "2023年度"
+        for key in ("goal.expected", "goal.actual"):
+            assert r["fields"][key]["text"] and "missing" not in r["fields"][key]["flags"]

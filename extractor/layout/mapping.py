@@ -95,14 +95,33 @@ def map_form(
     ranked = rank_layouts(view, layouts)
     best_score, best = ranked[0]
     if best_score < min_score:
-        others = ", ".join(f"{s.id} ({score:.2f})" for score, s in ranked[:2])
-        return DocumentError(
-            ErrorCode.LAYOUT_UNMATCHED.value,
-            f"the form on page {form.pages[0]} fits no layout well enough"
-            f" (best: {others}; need {min_score:.2f})",
-            form.pages[0],
-        )
+        return unmatched_error(view, ranked, min_score)
     return best, form_to_record(view, best, best_score)
+
+
+SHOW_MISSING = 8  # labels named per candidate in a layout_unmatched message
+
+
+def unmatched_error(
+    view: FormView, ranked: list[tuple[float, LayoutSpec]], min_score: float
+) -> DocumentError:
+    """layout_unmatched that helps: the two best layouts, the labels (and title) of each
+    the form does not print, and how to make a layout from this form."""
+    page = view.form.pages[0]
+    best = []
+    for score, spec in ranked[:2]:
+        missing = [labels[0] for labels in spec.all_labels if not view.labels.find(labels)]
+        if title_fit(view.form.lines_above, spec) == 0.0:
+            missing.insert(0, f"title {spec.titles[0]}")
+        more = f" and {len(missing) - SHOW_MISSING} more" if len(missing) > SHOW_MISSING else ""
+        best.append(f"{spec.id} {score:.2f}, not found: {', '.join(missing[:SHOW_MISSING]) or '-'}{more}")
+    return DocumentError(
+        ErrorCode.LAYOUT_UNMATCHED.value,
+        f"the form on page {page} fits no layout well enough (need {min_score:.2f});"
+        f" best: {' | '.join(best)}. A new template? Draft a layout from this form:"
+        f" extractor layouts draft FILE --page {page} -o layouts/NEW.yaml",
+        page,
+    )
 
 
 def form_to_record(view: FormView, spec: LayoutSpec, fit: float) -> Record:
