@@ -250,8 +250,9 @@ def store_pairs(store: ResultStore, batch: str | None, review_url: str) -> tuple
               if j.id in documents else None, job_facts(j)) for j in jobs]
     if not review_url:
         return pairs, {}
-    by_job = record_links(store, [j.id for j in jobs], review_url)
-    links = {(n, pos): url for n, j in enumerate(jobs) for (jid, pos), url in by_job.items() if jid == j.id}
+    index = {j.id: n for n, j in enumerate(jobs)}
+    by_job = record_links(store, list(index), review_url)
+    links = {(index[jid], pos): url for (jid, pos), url in by_job.items()}
     return pairs, links
 
 
