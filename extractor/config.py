@@ -25,6 +25,7 @@ TEXT_READERS = ("pdfium", "pdfplumber")
 # the OCR engines of extractor/ocr's registry, and the two names that are no engine; an engine
 # registered at run time (ocr.register) is known too once extractor.ocr is imported
 OCR_ENGINES = ("auto", "none", "tiny", "ppocrv5", "rapid", "tesseract")
+LANGUAGES = ("zh_CN", "en")  # extractor.i18n.LANGUAGES: the pages' and the report's languages
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 # (lowest, highest) of the numeric settings; None: no bound on that side
@@ -63,6 +64,7 @@ class Settings:
     min_layout_score: float = 0.6
     review_secret_file: Path = Path("var/review-secret")  # signs the review page's session cookie
     review_url: str = ""  # where `extractor serve` is reached: the batch XLSX links records to it
+    language: str = "zh_CN"  # the review page's and the report's: zh_CN (Simplified Chinese) | en
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -98,7 +100,8 @@ def _problem(name: str, value: object, kind: type) -> str:
     low, high = RANGES.get(name, (None, None))
     if isinstance(value, int | float) and not _within(value, low, high):
         return f"out of range ({low if low is not None else '...'} to {high if high is not None else '...'})"
-    choices = {"text_reader": set(TEXT_READERS), "ocr_engine": known_ocr_engines()}.get(name)
+    choices = {"text_reader": set(TEXT_READERS), "ocr_engine": known_ocr_engines(),
+               "language": set(LANGUAGES)}.get(name)
     if choices is not None and value not in choices:
         return f"not one of {', '.join(sorted(choices))}"
     if name == "redis_url" and value and not str(value).startswith(REDIS_SCHEMES):

@@ -7,27 +7,41 @@ JSON API. No inline script (the Content-Security-Policy forbids it).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader
 
 from review.auth import User, csrf_ok
 from review.corrections import NotFound
 from review.deps import login_session, optional_user, services, session_csrf
+from review.i18n import environment, gettext, language_of, remember_language, switch_links
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 router = APIRouter(include_in_schema=False)
-env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-env.filters["urlkey"] = lambda key: quote(str(key), safe="")
 
 
-def render(request: Request, name: str, user: User | None, **context: Any) -> HTMLResponse:
-    html = env.get_template(name).render(user=user, csrf=session_csrf(request), **context)
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+def lang(request: Request) -> str:
+    return language_of(request, services(request).settings.language)
+
+
+def tr(request: Request, message: str) -> str:
+    """A message of this module in the request's language."""
+    return gettext(lang(request), message)
+
+
+def render(request: Request, name: str, user: User | None, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    language = lang(request)
+    html = environment(language).get_template(name).render(
+        user=user, csrf=session_csrf(request), switch=switch_links(request, language), **context)
+    response = HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+    remember_language(request, response)
+    return response
+
+
+def _message(request: Request, text: str, status_code: int) -> HTMLResponse:
+    return render(request, "message.html", optional_user(request), status_code, message=text)
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -54,11 +68,11 @@ def login_form(
 ) -> Response:
     if not csrf_ok(request.session.get("csrf"), csrf):
         return render(request, "login.html", None, next=_safe_next(next),
-                      error="The form expired; try again.")
+                      error=tr(request, "The form expired; try again."))
     user = services(request).users.authenticate(name, password)
     if user is None:
         return render(request, "login.html", None, next=_safe_next(next),
-                      error="Wrong name or password.")
+                      error=tr(request, "Wrong name or password."))
     login_session(request, user)
     return RedirectResponse(_safe_next(next), status_code=303)
 
@@ -97,7 +111,7 @@ def record_page(request: Request, record_id: int) -> Response:
     try:
         r = services(request).reviews.detail(record_id)
     except NotFound:
-        return HTMLResponse("no such record", status_code=404)
+        return _message(request, tr(request, "No such record."), 404)
     involved = {k for v in r["validations"] for k in v.get("cells", [])}
     project = (r["record"].get("fields", {}).get("project_name") or {}).get("text", "")
     return render(request, "record.html", user, r=r, involved=involved, project=project)
@@ -113,7 +127,7 @@ def page_view(request: Request, record_id: int, page: int) -> Response:
         job, cells = svc.reviews.page_cells(record_id, page)
         width, height = svc.crops.page_size_pt(svc.crops.page_png(job.store_path, job.sha256, page))
     except NotFound:
-        return HTMLResponse("no such page of this record", status_code=404)
+        return _message(request, tr(request, "No such page of this record."), 404)
     return render(request, "page.html", user, record_id=record_id, page=page, cells=cells,
                   width=width, height=height, document=job.filename)
 
@@ -125,6 +139,6 @@ def group_page(request: Request, field: str = "indicators[*].score", batch: str 
         return _to_login(request)
     try:
         items = services(request).reviews.group(field, batch)
-    except ValueError as e:
-        return HTMLResponse(env.from_string("{{ m }}").render(m=str(e)), status_code=400)
+    except ValueError:
+        return _message(request, tr(request, "Not a field pattern: %(field)s") % {"field": field}, 400)
     return render(request, "group.html", user, items=items, field=field, batch=batch)

@@ -36,7 +36,7 @@ pytestmark = [
 
 def settings_for(tmp: Path, db: Path) -> Settings:
     return load_settings({}, store=tmp / "store", database_url=f"sqlite:///{db}",
-                         review_secret_file=tmp / "secret")
+                         review_secret_file=tmp / "secret", language="en")  # the page in English
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 The server runs under uvicorn on a free port of 127.0.0.1 in a thread; the
 test logs in, opens the queue, corrects one cell by keyboard, accepts the
 rest, finishes the record, and checks that the export carries the
-correction. It saves a screenshot in tmp and checks it is not blank
+correction. It runs once in each language: in Chinese (the default) as the page
+comes, in English by the switch on the page (which a cookie then keeps). It saves a screenshot in tmp and checks it is not blank
 (UPDATE_SCREENSHOTS=1 also refreshes docs/review-page.png).
 No browser is ever downloaded: the test skips when /usr/bin/chromium or
 the playwright package is missing.
@@ -32,6 +33,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run"]
 PASSWORD = "correct horse"
 TIMEOUT_MS = 15_000
+# what the page says, in each language, where the test looks
+SAYS = {
+    "zh_CN": {"html": "zh-CN", "empty": "没有待核查的记录", "left": "还剩", "decided": "已接受"},
+    "en": {"html": "en", "empty": "Nothing is waiting", "left": "cell(s) left", "decided": "accepted"},
+}
 
 
 def free_port() -> int:
@@ -129,8 +135,17 @@ def served(tmp_path: Path) -> Iterator[tuple[Settings, str]]:
         app.state.services.store.close()
 
 
+def choose_language(page: Any, language: str) -> None:
+    """English is one click on the switch in the header; Chinese is the default."""
+    if language != "zh_CN":
+        page.click(f'a.lang[hreflang="{language.replace("_", "-")}"]')
+        page.wait_for_selector(f'html[lang="{SAYS[language]["html"]}"]', timeout=TIMEOUT_MS)
+    assert page.get_attribute("html", "lang") == SAYS[language]["html"]
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_review_by_keyboard_in_chromium(served: tuple[Settings, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("language", list(SAYS))
+def test_review_by_keyboard_in_chromium(served: tuple[Settings, str], tmp_path: Path, language: str) -> None:
     from playwright.sync_api import sync_playwright
 
     from workers.commands import cmd_export
@@ -143,25 +158,36 @@ def test_review_by_keyboard_in_chromium(served: tuple[Settings, str], tmp_path: 
             dialogs: list[str] = []
             page.on("dialog", lambda d: on_dialog(d, dialogs))
             login(page, base)
+            choose_language(page, language)
             assert page.locator("table.batches").inner_text().count("b1") == 1
             page.click("a.open-record")
             page.wait_for_selector("li.cell", timeout=TIMEOUT_MS)
+            assert page.get_attribute("html", "lang") == SAYS[language]["html"]  # the cookie kept it
             wait_images(page)
             assert "execution_rate" in page.inner_text("#validations")
             page.screenshot(path=str(tmp_path / "review-page.png"))
             assert_not_blank(tmp_path / "review-page.png")
-            if os.environ.get("UPDATE_SCREENSHOTS"):  # refresh the README's picture on request only
+            if os.environ.get("UPDATE_SCREENSHOTS") and language == "zh_CN":  # on request only
                 page.screenshot(path=str(SCREENSHOT))
+            # decide the first cell: the page says what is left, and what was done, in its language
+            first = page.evaluate("document.activeElement.closest('li.cell').dataset.key")
+            if first == "funds.total.execution_rate":
+                page.keyboard.type("98.47%")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("li.cell.decided", timeout=TIMEOUT_MS)
+            assert SAYS[language]["left"] in page.inner_text("#message")
+            if first != "funds.total.execution_rate":
+                assert SAYS[language]["decided"] in page.inner_text("li.cell.decided .state")
 
             t0 = time.perf_counter()
             first_url = page.url
-            n = review_record(page, {"funds.total.execution_rate": "98.47%"})
+            n = 1 + review_record(page, {"funds.total.execution_rate": "98.47%"})
             page.wait_for_url(lambda u: u != first_url, timeout=TIMEOUT_MS)
             page.wait_for_selector("li.cell", timeout=TIMEOUT_MS)
             n += review_record(page, {})
             page.wait_for_url(base + "/", timeout=TIMEOUT_MS)
             seconds = time.perf_counter() - t0
-            assert "Nothing is waiting" in page.inner_text("table.batches") or \
+            assert SAYS[language]["empty"] in page.inner_text("table.batches") or \
                 page.locator("tr.status-open").count() == 0
             assert dialogs == []
         finally:

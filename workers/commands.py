@@ -1,4 +1,4 @@
-"""The service's subcommands of `extractor`: submit, watch, status, worker, export.
+"""The service's subcommands of `extractor`: submit, watch, status, worker, export, report.
 
 `add_commands(subparsers)` is found by extractor/cli.py through the
 `extractor.commands` entry point; each command is `func(args, settings) ->
@@ -217,6 +217,83 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# --- report ---------------------------------------------------------------------------------
+
+
+def job_facts(job: JobView) -> Any:
+    from extractor.report import JobFacts
+
+    return JobFacts(job.filename, job.status, job.pages_total, job.error_code, job.error_message,
+                    job.started_at, job.finished_at)
+
+
+def record_links(store: ResultStore, job_ids: list[str], review_url: str) -> dict[tuple[str, int], str]:
+    """(job id, record position) -> the record's review page, /records/<record id>."""
+    from sqlalchemy import select
+
+    from workers.store.schema import RecordRow
+
+    base = review_url.rstrip("/")
+    with store._read() as s:
+        rows = s.execute(select(RecordRow.id, RecordRow.job_id, RecordRow.position)
+                         .where(RecordRow.job_id.in_(job_ids))).all()
+    return {(job_id, pos): f"{base}/records/{rid}" for rid, job_id, pos in rows}
+
+
+def store_pairs(store: ResultStore, batch: str | None, review_url: str) -> tuple[list[Any], dict[Any, Any]]:
+    """Each job of the batch with its document (reviewed records in place), and the links."""
+    from workers.store import reviewed_document
+
+    documents = {job.id: doc for job, doc in store.documents(batch)}
+    jobs = store.jobs(batch)
+    pairs = [((reviewed_document(store, j.id, documents[j.id]) or documents[j.id])
+              if j.id in documents else None, job_facts(j)) for j in jobs]
+    if not review_url:
+        return pairs, {}
+    index = {j.id: n for n, j in enumerate(jobs)}
+    by_job = record_links(store, list(index), review_url)
+    links = {(index[jid], pos): url for (jid, pos), url in by_job.items()}
+    return pairs, links
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from extractor.i18n import normalize
+    from extractor.report import build_report, documents_from_dir, write_report
+
+    language = normalize(args.lang) if args.lang else settings.language
+    if language is None:
+        print(f"extractor: --lang {args.lang!r}: not zh_CN or en", file=sys.stderr)
+        return EXIT_USAGE
+    if args.source:
+        folder = Path(args.source)
+        if not folder.is_dir():
+            print(f"extractor: --from {folder}: not a folder", file=sys.stderr)
+            return EXIT_USAGE
+        pairs: list[Any] = [(d, None) for d in documents_from_dir(folder)]
+        links = None
+        title = args.title or folder.name
+    else:
+        from workers.store import ResultStore
+
+        store = ResultStore(settings.database_url)
+        try:
+            pairs, links = store_pairs(store, args.batch, settings.review_url)
+        finally:
+            store.close()
+        title = args.title or args.batch or ""
+    html = build_report(pairs, title=title, language=language, review_url=settings.review_url or None,
+                        links=links or None, layouts=_layouts(settings))
+    out = write_report(html, Path(args.output))
+    print(f"{out}: {len(pairs)} documents")
+    return EXIT_OK
+
+
+def _layouts(settings: Settings) -> Any:
+    from extractor.layout.spec import load_layouts
+
+    return load_layouts(settings.layouts_dir)
+
+
 # --- argparse -----------------------------------------------------------------------------
 
 
@@ -259,6 +336,15 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--needs-review", action="store_true",
                    help="only documents with a record that needs review")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="a batch report: one self-contained HTML file (charts inline)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="e.g. report.html")
+    p.add_argument("--batch", metavar="NAME", help="only this batch of the result store")
+    p.add_argument("--from", dest="source", metavar="OUTDIR",
+                   help="the JSON files `extractor extract -o OUTDIR` wrote, instead of the store")
+    p.add_argument("--lang", metavar="LANG", help="zh_CN or en (default: EXTRACTOR_LANGUAGE)")
+    p.add_argument("--title", metavar="TEXT", help="shown under the heading (default: the batch)")
+    p.set_defaults(func=cmd_report)
 
 
 def main(argv: list[str] | None = None) -> int:

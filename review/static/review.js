@@ -5,11 +5,20 @@
  * Esc undoes typing, Ctrl+Enter finishes the record, Alt+P opens the page view.
  * Group page: the same per tile; Ctrl+Enter accepts every remaining tile.
  * Text from documents is only ever set with .value / .textContent, never as HTML.
+ * Every message shown comes translated from the server (review/i18n.py JS_MESSAGES, in the
+ * body's data-messages); t(id, {name: value}) fills in its {name}s.
  */
 "use strict";
 
 (function () {
   const csrf = (document.querySelector('meta[name="csrf"]') || {}).content || "";
+  const messages = JSON.parse(document.body.dataset.messages || "{}");
+
+  function t(id, vars) {
+    return (messages[id] || id).replace(/\{(\w+)\}/g, function (all, name) {
+      return vars && vars[name] !== undefined ? String(vars[name]) : all;
+    });
+  }
 
   async function post(url, body) {
     const r = await fetch(url, {
@@ -35,8 +44,7 @@
   }
 
   function staleMessage(res) {
-    return "Someone else changed this record (now version " + res.data.version +
-      "): reload the page to see their decisions. " + (res.data.detail || "");
+    return t("stale", { version: res.data.version }) + " " + (res.data.detail || "");
   }
 
   function actionFor(input, holder) {
@@ -92,7 +100,7 @@
       if (!list.length) {
         const li = document.createElement("li");
         li.className = "ok";
-        li.textContent = "All rules pass.";
+        li.textContent = t("rules_pass");
         ul.append(li);
       }
       cells.forEach(function (li) { li.classList.toggle("involved", involved.has(li.dataset.key)); });
@@ -107,7 +115,7 @@
         if (action === "correct") body.text = input.value;
         const res = await post(cellUrl(record, li.dataset.key), body);
         if (res.status === 409) { say(staleMessage(res), "error"); return false; }
-        if (!res.ok) { say("Not saved: " + (res.data.detail || res.status), "error"); return false; }
+        if (!res.ok) { say(t("not_saved", { detail: res.data.detail || res.status }), "error"); return false; }
         setVersion(res.data.version);
         const c = res.data.cell || {};
         li.dataset.text = c.text !== undefined ? c.text : input.value;
@@ -115,16 +123,17 @@
         input.classList.remove("changed");
         li.classList.remove("action-accept", "action-correct", "action-unreadable");
         li.classList.add("decided", "action-" + action);
-        li.querySelector(".state").textContent = action + (c.decision ? " by " + c.decision.reviewer : "");
+        li.querySelector(".state").textContent = c.decision ?
+          t("by", { action: t("action_" + action), reviewer: c.decision.reviewer }) : t("action_" + action);
         showValidations(res.data.validations || []);
         const shown = new Set(Array.from(cells).map(function (el) { return el.dataset.key; }));
         if ((res.data.pending || []).some(function (k) { return !shown.has(k); })) {
-          say("Saved. The rules now flag other cells too: reloading to show them.", "ok");
+          say(t("reloading"), "ok");
           window.setTimeout(function () { window.location.reload(); }, 800);
           return false;
         }
         const left = (res.data.pending || []).length;
-        say(left ? left + " cell(s) left" : "All cells decided: Ctrl+Enter finishes the record.", "ok");
+        say(left ? t("left", { n: left }) : t("all_decided"), "ok");
         return true;
       } finally {
         state.busy = false;
@@ -135,15 +144,15 @@
       const res = await post("/api/records/" + record + "/finish", { version: state.version });
       if (res.status === 409) { say(staleMessage(res), "error"); return; }
       if (res.status === 422) {
-        say((res.data.pending || []).length + " cell(s) still need a decision.", "error");
+        say(t("still_pending", { n: (res.data.pending || []).length }), "error");
         const first = section.querySelector("li.cell:not(.decided) input.text");
         if (first) first.focus();
         return;
       }
-      if (!res.ok) { say("Not finished: " + (res.data.detail || res.status), "error"); return; }
+      if (!res.ok) { say(t("not_finished", { detail: res.data.detail || res.status }), "error"); return; }
       setVersion(res.data.version);
-      document.getElementById("status").textContent = "done";
-      say("Record finished.", "ok");
+      document.getElementById("status").textContent = t("status_done");
+      say(t("finished"), "ok");
       window.location.assign(res.data.next ? "/records/" + res.data.next : "/");
     }
 
@@ -204,7 +213,7 @@
       tile.classList.add("decided");
       tile.dataset.text = text;
       tile.querySelector("input.text").classList.remove("changed");
-      tile.querySelector(".flags").textContent = action;
+      tile.querySelector(".flags").textContent = t("action_" + action);
     }
 
     async function decide(tile, action) {
@@ -213,7 +222,7 @@
       if (action === "correct") body.text = input.value;
       const res = await post(cellUrl(tile.dataset.record, tile.dataset.key), body);
       if (res.status === 409) { say(staleMessage(res), "error"); return false; }
-      if (!res.ok) { say("Not saved: " + (res.data.detail || res.status), "error"); return false; }
+      if (!res.ok) { say(t("not_saved", { detail: res.data.detail || res.status }), "error"); return false; }
       setRecordVersion(tile.dataset.record, res.data.version);
       markDone(tile, action, input.value);
       return true;
@@ -228,9 +237,9 @@
         if (item.action === "correct") item.text = input.value;
         return item;
       });
-      if (!items.length) { say("Nothing left here.", "ok"); return; }
+      if (!items.length) { say(t("nothing_left"), "ok"); return; }
       const res = await post("/api/corrections", { items: items });
-      if (!res.ok) { say("Not saved: " + (res.data.detail || res.status), "error"); return; }
+      if (!res.ok) { say(t("not_saved", { detail: res.data.detail || res.status }), "error"); return; }
       let stale = 0;
       res.data.results.forEach(function (r, i) {
         const t = open[i];
@@ -239,8 +248,7 @@
           markDone(t, items[i].action, t.querySelector("input.text").value);
         } else { stale += 1; }
       });
-      say(stale ? stale + " cell(s) not saved (changed by someone else): reload." :
-        items.length + " cell(s) saved.", stale ? "error" : "ok");
+      say(stale ? t("some_stale", { n: stale }) : t("saved", { n: items.length }), stale ? "error" : "ok");
     }
 
     tiles.forEach(function (tile) {
