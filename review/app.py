@@ -39,6 +39,9 @@ def create_app(settings: Settings, store: ResultStore | None = None) -> FastAPI:
         version="1",
         docs_url=None,  # served below from local assets: FastAPI's default pulls them from a CDN
         redoc_url=None,
+        # a body announced larger (Content-Length) is refused with 413 before it is read; a
+        # streamed one as soon as it passes the cap (Starlette's RequestBodyLimitMiddleware)
+        max_body_size=settings.review_max_body_kb * 1024,
     )
     app.state.services = services
     app.add_middleware(
