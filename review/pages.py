@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
 from review.auth import User, csrf_ok
 from review.corrections import NotFound
-from review.deps import login_session, optional_user, services, session_csrf
+from review.deps import check_password, login_session, logout_session, optional_user, services, session_csrf
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 router = APIRouter(include_in_schema=False)
@@ -48,14 +48,19 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 
 @router.post("/login")
-def login_form(
-    request: Request, name: str = Form(...), password: str = Form(...),
+async def login_form(
+    request: Request, name: str = Form(..., max_length=100), password: str = Form(..., max_length=1000),
     csrf: str = Form(""), next: str = Form("/"),
 ) -> Response:
     if not csrf_ok(request.session.get("csrf"), csrf):
         return render(request, "login.html", None, next=_safe_next(next),
                       error="The form expired; try again.")
-    user = services(request).users.authenticate(name, password)
+    try:
+        user = await check_password(request, name, password)
+    except HTTPException as e:  # 429: over the attempts of the account or the address
+        page = render(request, "login.html", None, next=_safe_next(next), error=f"{e.detail}.")
+        page.status_code, page.headers["Retry-After"] = e.status_code, (e.headers or {})["Retry-After"]
+        return page
     if user is None:
         return render(request, "login.html", None, next=_safe_next(next),
                       error="Wrong name or password.")
@@ -66,7 +71,7 @@ def login_form(
 @router.post("/logout")
 def logout_form(request: Request, csrf: str = Form("")) -> Response:
     if csrf_ok(request.session.get("csrf"), csrf):
-        request.session.clear()
+        logout_session(request)
     return RedirectResponse("/login", status_code=303)
 
 

@@ -5,8 +5,13 @@ Uses the filled store of tests/test_review_api.py (its module fixtures are impor
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import dataclasses
+import logging
 import select
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +22,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from review.app import create_app
 from tests.service_support import free_port, wait_for
 from tests.test_review_api import (  # noqa: F401 - fixtures
     PASSWORD,
@@ -139,3 +145,145 @@ def test_a_200_mb_post_is_refused_early_with_413(env: Any) -> None:  # noqa: F81
         # a normal login still works on the same server
         answer, _ = _post_streaming(port, "GET /api/session HTTP/1.1\r\nHost: x\r\n\r\n", iter([]))
         assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def _app_with(fixture: Any, **overrides: Any) -> Any:
+    _, settings, _ = fixture
+    app = create_app(dataclasses.replace(settings, **overrides))
+    return app
+
+
+def _close(app: Any) -> None:
+    app.state.services.reviews.close()
+    app.state.services.users.close()
+    app.state.services.store.close()
+
+
+def test_a_copied_cookie_is_refused_after_logout(env: Any) -> None:  # noqa: F811
+    app, settings, jobs = env
+    api = Api(app, "ann")
+    r = record_on_page(api, jobs["new"], 0)
+    copy = TestClient(app, cookies=dict(api.client.cookies))
+    assert copy.get("/api/queue").status_code == 200  # the copy works while the session lives
+    assert api.post("/api/logout", {}).status_code == 200
+    assert api.get("/api/queue").status_code == 401
+    assert copy.get("/api/queue").status_code == 401
+    assert copy.get("/", follow_redirects=False).status_code == 303  # to the login page
+    post = copy.post(f"/api/records/{r['id']}/cells/{r['cells'][0]['key']}",
+                     json={"action": "accept", "version": r["version"]},
+                     headers={"X-CSRF-Token": api.csrf})
+    assert post.status_code == 401
+    # the old cookie cannot log ann out of her next session
+    again = Api(app, "ann")
+    assert copy.post("/api/logout", headers={"X-CSRF-Token": api.csrf}).status_code == 200
+    assert again.get("/api/queue").status_code == 200
+    # an admin's revoke ends every session of a reviewer
+    from review.commands import cmd_users
+
+    phone, laptop = Api(app, "bob"), Api(app, "bob")
+    assert cmd_users(argparse.Namespace(users_command="revoke", name="bob"), settings) == 0
+    assert phone.get("/api/queue").status_code == 401 and laptop.get("/api/queue").status_code == 401
+    assert Api(app, "bob").get("/api/queue").status_code == 200  # logging in again works
+    assert cmd_users(argparse.Namespace(users_command="revoke", name="nobody"), settings) == 1
+
+
+def _session_cookie(client: TestClient, headers: dict[str, str] | None = None) -> str:
+    r = client.get("/api/session", headers=headers or {})
+    return next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "review_session=" in v)
+
+
+def test_secure_cookies_over_https_and_behind_a_trusted_proxy(env: Any) -> None:  # noqa: F811
+    app, _, _ = env
+    assert "secure" not in _session_cookie(TestClient(app)).lower()  # plain HTTP: a test setup
+    assert "secure" in _session_cookie(TestClient(app, base_url="https://testserver")).lower()
+    https = {"X-Forwarded-Proto": "https"}
+    assert "secure" not in _session_cookie(TestClient(app), https).lower()  # not from a proxy we trust
+    proxied = _app_with(env, review_trusted_proxies="testclient")  # TestClient's peer address
+    try:
+        assert "secure" in _session_cookie(TestClient(proxied), https).lower()
+        assert "secure" not in _session_cookie(TestClient(proxied)).lower()
+    finally:
+        _close(proxied)
+    for setting, expected in (("on", True), ("off", False)):
+        other = _app_with(env, review_cookie_secure=setting)
+        try:
+            for base in ("http://testserver", "https://testserver"):
+                cookie = _session_cookie(TestClient(other, base_url=base)).lower()
+                assert ("secure" in cookie) is expected, (setting, base, cookie)
+        finally:
+            _close(other)
+
+
+# --- login floods --------------------------------------------------------------------------------
+
+
+def _login(client: TestClient, name: str, password: str) -> Any:
+    token = client.get("/api/session").json()["csrf"]
+    return client.post("/api/login", json={"name": name, "password": password},
+                       headers={"X-CSRF-Token": token})
+
+
+def test_login_attempts_are_limited_per_account_and_address(
+    env: Any, caplog: pytest.LogCaptureFixture  # noqa: F811
+) -> None:
+    limited = _app_with(env, review_login_attempts_per_account=3, review_login_attempts_per_address=7,
+                        review_login_window_s=2)
+    try:
+        c = TestClient(limited)
+        with caplog.at_level(logging.WARNING, logger="review.login"):
+            assert [_login(c, "ann", "wrong").status_code for _ in range(3)] == [401] * 3
+            locked = _login(c, "ann", PASSWORD)  # the right password too, during the lockout
+            assert locked.status_code == 429 and 1 <= int(locked.headers["retry-after"]) <= 2
+            assert "too many login attempts" in locked.json()["detail"]
+            assert _login(c, "Ann", "wrong").status_code == 429  # names compared without case
+            assert _login(c, "bob", PASSWORD).status_code == 200  # another account: its own count
+            assert _login(c, "zed", "wrong").status_code == 401
+            assert _login(c, "root", PASSWORD).status_code == 429  # the address is over its 7 (refused ones count)
+            page = c.get("/login").text
+            token = page.split('name="csrf" value="')[1].split('"')[0]
+            form = c.post("/login", data={"name": "root", "password": PASSWORD, "csrf": token})
+            assert form.status_code == 429 and "too many login attempts" in form.text
+        refusals = [r.getMessage() for r in caplog.records if r.name == "review.login"]
+        assert any("account limit: ann locked out" in m for m in refusals), refusals
+        assert any("address limit: testclient locked out" in m for m in refusals), refusals
+        assert len(refusals) == 2  # once per lockout, not once per refused attempt
+        time.sleep(2.2)  # the window passes: the lockout ends by itself
+        assert _login(c, "ann", PASSWORD).status_code == 200
+    finally:
+        _close(limited)
+
+
+def test_logins_and_sessions_never_wait_for_the_write_lock(env: Any) -> None:  # noqa: F811
+    """A writer holding SQLite's lock (a worker saving a batch) must not stall a reviewer's
+    request or a login: user lookups read without the write lock, passwords are checked with
+    no transaction open (and off the event loop)."""
+    app, settings, _ = env
+    api = Api(app, "ann")
+    seen: list[bool] = []
+    users = app.state.services.users
+    authenticate = users.authenticate
+
+    def spy(name: str, password: str) -> Any:
+        try:
+            asyncio.get_running_loop()
+            seen.append(True)
+        except RuntimeError:
+            seen.append(False)
+        return authenticate(name, password)
+
+    users.authenticate = spy
+    path = settings.database_url.split("///", 1)[1]
+    writer = sqlite3.connect(path, isolation_level=None, timeout=1)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # hold the write lock
+        started = time.monotonic()
+        assert api.get("/api/queue").status_code == 200
+        assert Api(app, "bob").get("/api/session").json()["user"]["name"] == "bob"
+        assert time.monotonic() - started < 3  # the busy timeout is 10 s
+        assert seen == [False]  # authenticate ran in a worker thread, not in the event loop
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
