@@ -21,7 +21,7 @@ from review.corrections import Conflict, Incomplete, NotFound, ReviewStore, layo
 from review.crops import CropError, Crops
 from review.deps import Services
 from review.guards import SecureCookie
-from review.throttle import LoginThrottle
+from review.throttle import LoginGate, LoginThrottle
 from workers.store import ResultStore
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +71,7 @@ def create_app(settings: Settings, store: ResultStore | None = None) -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    app.add_middleware(LoginGate, throttle=services.throttle)
     _transport(app, settings)
     return app
 

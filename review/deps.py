@@ -87,6 +87,7 @@ async def check_password(request: Request, name: str, password: str) -> User | N
     svc = services(request)
     wait = svc.throttle.admit(name, client_address(request))
     if wait:
+        await anyio.sleep(svc.throttle.pause_s)
         raise HTTPException(429, f"too many login attempts; try again in {wait} s",
                             headers={"Retry-After": str(wait)})
     return await anyio.to_thread.run_sync(svc.users.authenticate, name, password,
