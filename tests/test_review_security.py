@@ -10,20 +10,24 @@ import asyncio
 import dataclasses
 import logging
 import select
+import shutil
 import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from extractor.config import load_settings
 from review.app import create_app
-from tests.service_support import free_port, wait_for
+from review.throttle import LoginThrottle
+from tests.service_support import free_port, redis_server, wait_for
 from tests.test_review_api import (  # noqa: F401 - fixtures
     PASSWORD,
     SAMPLE,
@@ -288,3 +292,18 @@ def test_logins_and_sessions_never_wait_for_the_write_lock(env: Any) -> None:  #
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
+def test_login_limits_are_shared_through_redis(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With EXTRACTOR_REDIS_URL every process serving the page counts in Redis; Redis gone,
+    logins go on (argon2 still bounds them) and that is logged."""
+    with redis_server(tmp_path / "redis") as server:
+        settings = load_settings({}, redis_url=server.url, review_login_attempts_per_account=2)
+        one, two = LoginThrottle(settings), LoginThrottle(settings)  # two `extractor serve`
+        assert one.admit("ann", "10.0.0.1") == 0 and two.admit("ann", "10.0.0.2") == 0
+        assert 1 <= one.admit("ann", "10.0.0.3") <= 60
+        assert two.admit("bob", "10.0.0.4") == 0
+    with caplog.at_level(logging.WARNING, logger="review.login"):
+        assert one.admit("ann", "10.0.0.5") == 0
+    assert "rate limit unavailable" in caplog.text
