@@ -40,7 +40,12 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "worker_max_memory_mb": (0, None),  # 0: no limit
     "result_expires": (0, None),
     "min_layout_score": (0.0, 1.0),
+    "review_max_body_kb": (1, None),
+    "review_login_attempts_per_account": (1, None),
+    "review_login_attempts_per_address": (1, None),
+    "review_login_window_s": (1, 86400),
 }
+REVIEW_COOKIE_SECURE = ("auto", "on", "off")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,18 @@ class Settings:
     review_secret_file: Path = Path("var/review-secret")  # signs the review page's session cookie
     review_url: str = ""  # where `extractor serve` is reached: the batch XLSX links records to it
     language: str = "zh_CN"  # the review page's and the report's: zh_CN (Simplified Chinese) | en
+    review_max_body_kb: int = 2048  # a larger request body is refused (413) before it is read
+    # `Secure` on the session cookie: auto = when the request came over HTTPS (directly, or as
+    # X-Forwarded-Proto from a proxy in review_trusted_proxies); on = always; off = never
+    review_cookie_secure: str = "auto"
+    # addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated IPs or
+    # networks, "*" any); empty: none, the client is the TCP peer
+    review_trusted_proxies: str = ""
+    # login attempts allowed per window; over it the account / the client address gets 429 until
+    # the window has room again (in memory; in Redis when EXTRACTOR_REDIS_URL is set)
+    review_login_attempts_per_account: int = 10
+    review_login_attempts_per_address: int = 30
+    review_login_window_s: int = 60
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -101,7 +118,7 @@ def _problem(name: str, value: object, kind: type) -> str:
     if isinstance(value, int | float) and not _within(value, low, high):
         return f"out of range ({low if low is not None else '...'} to {high if high is not None else '...'})"
     choices = {"text_reader": set(TEXT_READERS), "ocr_engine": known_ocr_engines(),
-               "language": set(LANGUAGES)}.get(name)
+               "language": set(LANGUAGES), "review_cookie_secure": set(REVIEW_COOKIE_SECURE)}.get(name)
     if choices is not None and value not in choices:
         return f"not one of {', '.join(sorted(choices))}"
     if name == "redis_url" and value and not str(value).startswith(REDIS_SCHEMES):

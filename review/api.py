@@ -15,7 +15,17 @@ from pydantic import BaseModel, Field
 
 from review.corrections import Conflict, NotFound, Written
 from review.crops import CropError
-from review.deps import Csrf, Services, Svc, UserDep, login_session, optional_user, session_csrf
+from review.deps import (
+    Csrf,
+    Services,
+    Svc,
+    UserDep,
+    check_password,
+    login_session,
+    logout_session,
+    optional_user,
+    session_csrf,
+)
 from workers.store import reviewed_document
 
 router = APIRouter(prefix="/api", tags=["review"])
@@ -58,18 +68,19 @@ def get_session(request: Request) -> dict[str, Any]:
             "csrf": session_csrf(request)}
 
 
-@router.post("/login", dependencies=[Csrf], summary="log in (CSRF token from GET /api/session)")
-def login(body: Login, request: Request, svc: Svc) -> dict[str, Any]:
-    user = svc.users.authenticate(body.name, body.password)
+@router.post("/login", dependencies=[Csrf], summary="log in (CSRF token from GET /api/session)",
+             responses={429: {"description": "too many attempts for the account or the address"}})
+async def login(body: Login, request: Request) -> dict[str, Any]:
+    user = await check_password(request, body.name, body.password)
     if user is None:
         raise HTTPException(401, "wrong name or password")
     login_session(request, user)
     return {"user": {"name": user.name, "admin": user.is_admin}, "csrf": request.session["csrf"]}
 
 
-@router.post("/logout", dependencies=[Csrf])
+@router.post("/logout", dependencies=[Csrf], summary="log out: every session of the reviewer ends")
 def logout(request: Request) -> dict[str, bool]:
-    request.session.clear()
+    logout_session(request)
     return {"ok": True}
 
 

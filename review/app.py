@@ -20,6 +20,8 @@ from review.auth import Users, secret_key
 from review.corrections import Conflict, Incomplete, NotFound, ReviewStore, layouts_by_id
 from review.crops import CropError, Crops
 from review.deps import Services
+from review.guards import SecureCookie
+from review.throttle import LoginGate, LoginThrottle
 from workers.store import ResultStore
 
 HERE = Path(__file__).resolve().parent
@@ -31,7 +33,7 @@ def create_app(settings: Settings, store: ResultStore | None = None) -> FastAPI:
     store = store or ResultStore(settings.database_url)
     services = Services(
         settings, store, ReviewStore(store, layouts_by_id(settings.layouts_dir)), Users(store),
-        Crops(settings),
+        Crops(settings), LoginThrottle(settings),
     )
     app = FastAPI(
         title="form-extractor review queue",
@@ -39,11 +41,15 @@ def create_app(settings: Settings, store: ResultStore | None = None) -> FastAPI:
         version="1",
         docs_url=None,  # served below from local assets: FastAPI's default pulls them from a CDN
         redoc_url=None,
+        # a body announced larger (Content-Length) is refused with 413 before it is read; a
+        # streamed one as soon as it passes the cap (Starlette's RequestBodyLimitMiddleware)
+        max_body_size=settings.review_max_body_kb * 1024,
     )
     app.state.services = services
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key(settings.review_secret_file),
         session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, same_site="strict",
+        https_only=settings.review_cookie_secure == "on",
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _api_docs(app)
@@ -66,7 +72,21 @@ def create_app(settings: Settings, store: ResultStore | None = None) -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    app.add_middleware(LoginGate, throttle=services.throttle)
+    _transport(app, settings)
     return app
+
+
+def _transport(app: FastAPI, settings: Settings) -> None:
+    """`Secure` cookies over HTTPS (review_cookie_secure=auto); the scheme and the client
+    address from X-Forwarded-Proto / -For when the peer is a trusted proxy (outermost)."""
+    if settings.review_cookie_secure == "auto":
+        app.add_middleware(SecureCookie, cookie=SESSION_COOKIE)
+    if settings.review_trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        proxies = [p.strip() for p in settings.review_trusted_proxies.split(",") if p.strip()]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
 
 def _api_docs(app: FastAPI) -> None:

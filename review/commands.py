@@ -1,4 +1,4 @@
-"""`extractor serve` (the review web app) and `extractor users add|list` (reviewer accounts).
+"""`extractor serve` (the review web app) and `extractor users add|list|revoke` (reviewer accounts).
 
 `add_commands(subparsers)` is found by extractor/cli.py through the
 `extractor.commands` entry point. Cheap to import: FastAPI, uvicorn and
@@ -45,11 +45,17 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     from workers.store import ResultStore
 
     store = ResultStore(settings.database_url)
+    users = Users(store)
     try:
-        users = Users(store)
         if args.users_command == "list":
             for name, admin in users.names():
                 print(f"{name}\t{'admin' if admin else 'reviewer'}")
+            return EXIT_OK
+        if args.users_command == "revoke":
+            if not users.revoke(args.name):
+                print(f"extractor users: no user {args.name!r}", file=sys.stderr)
+                return EXIT_FAILED
+            print(f"every session of {args.name} ended")
             return EXIT_OK
         try:
             password = read_password(not args.password_stdin)
@@ -60,6 +66,7 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
         print(f"added {user.name}{' (admin)' if user.is_admin else ''}")
         return EXIT_OK
     finally:
+        users.close()
         store.close()
 
 
@@ -81,3 +88,6 @@ def add_commands(sub: Any) -> None:
     add.set_defaults(func=cmd_users)
     lst = users.add_parser("list", help="list reviewers")
     lst.set_defaults(func=cmd_users)
+    revoke = users.add_parser("revoke", help="end every session of a reviewer (they log in again)")
+    revoke.add_argument("name")
+    revoke.set_defaults(func=cmd_users)

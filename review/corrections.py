@@ -46,6 +46,12 @@ class NotFound(Exception):
     pass
 
 
+# the largest id a store column holds (BIGINT, signed); a larger one names nothing (404), and
+# is never bound to a query, where SQLite raises OverflowError and PostgreSQL a DataError
+MAX_ID = 2**63 - 1
+MAX_VERSION = 2**31 - 1  # review_records.version is an INTEGER
+
+
 class Incomplete(ValueError):
     """Finishing a record that still has cells without a decision."""
 
@@ -159,6 +165,8 @@ class ReviewStore:
     # --- one record -----------------------------------------------------------------------
 
     def _load(self, s: Session, record_id: int) -> tuple[RecordRow, Job, ReviewRecord | None]:
+        if not 0 < record_id <= MAX_ID:
+            raise NotFound(f"no record {record_id}")
         row = s.get(RecordRow, record_id)
         if row is None:
             raise NotFound(f"no record {record_id}")
@@ -249,6 +257,9 @@ class ReviewStore:
 
     def _claim(self, s: Session, record_id: int, version: int, need_open: bool = True) -> int:
         """Bump the record's version if it is still `version`; else Conflict."""
+        if not 0 <= version < MAX_VERSION:  # no record has it: never bound to a query
+            state = s.get(ReviewRecord, record_id)
+            raise Conflict(f"no version {version} of this record", state.version if state else 0)
         ins = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
         s.execute(
             ins(ReviewRecord)

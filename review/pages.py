@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from review.auth import User, csrf_ok
 from review.corrections import NotFound
-from review.deps import login_session, optional_user, services, session_csrf
+from review.deps import check_password, login_session, logout_session, optional_user, services, session_csrf
 from review.i18n import environment, gettext, language_of, remember_language, switch_links
 
 router = APIRouter(include_in_schema=False)
@@ -62,14 +62,21 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 
 @router.post("/login")
-def login_form(
-    request: Request, name: str = Form(...), password: str = Form(...),
+async def login_form(
+    request: Request, name: str = Form(..., max_length=100), password: str = Form(..., max_length=1000),
     csrf: str = Form(""), next: str = Form("/"),
 ) -> Response:
     if not csrf_ok(request.session.get("csrf"), csrf):
         return render(request, "login.html", None, next=_safe_next(next),
                       error=tr(request, "The form expired; try again."))
-    user = services(request).users.authenticate(name, password)
+    try:
+        user = await check_password(request, name, password)
+    except HTTPException as e:  # 429: over the attempts of the account or the address
+        wait = (e.headers or {})["Retry-After"]
+        error = tr(request, "Too many login attempts; try again in %(seconds)s s.") % {"seconds": wait}
+        page = render(request, "login.html", None, next=_safe_next(next), error=error)
+        page.status_code, page.headers["Retry-After"] = e.status_code, wait
+        return page
     if user is None:
         return render(request, "login.html", None, next=_safe_next(next),
                       error=tr(request, "Wrong name or password."))
@@ -80,7 +87,7 @@ def login_form(
 @router.post("/logout")
 def logout_form(request: Request, csrf: str = Form("")) -> Response:
     if csrf_ok(request.session.get("csrf"), csrf):
-        request.session.clear()
+        logout_session(request)
     return RedirectResponse("/login", status_code=303)
 
 

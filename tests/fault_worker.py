@@ -1,6 +1,6 @@
 """`extractor worker` with faults injected by code: the fault tests' own worker entry.
 
-    python -m tests.fault_worker [--page-sleep S[:SHA]] [--poison SHA] -- worker ARGS...
+    python -m tests.fault_worker [--page-sleep S[:SHA]] [--poison SHA] [--init-sleep S] -- worker ARGS...
 
 Patches the page step of workers/jobs.py (after its delivery is counted,
 before the page is read), then runs the real CLI, so the worker, its pool and
@@ -13,6 +13,8 @@ the same way). Production code reads no test-only variable.
 - `--poison SHA`: the page tasks of documents whose sha256 starts with SHA
   end their process at once (`os._exit(70)`), like a segfault in a native
   library: no exception, no cleanup.
+- `--init-sleep S`: each pool process sleeps S seconds when it starts (a slow
+  model warm-up): the worker receives tasks it cannot start yet.
 """
 
 from __future__ import annotations
@@ -40,14 +42,26 @@ def inject(page_sleep: str | None, poison: str | None) -> None:
     jobs._read_and_save = faulty_read_and_save
 
 
+def slow_start(seconds: float) -> None:
+    from celery.signals import worker_process_init
+
+    def sleep(**_: Any) -> None:
+        time.sleep(seconds)
+
+    worker_process_init.connect(sleep, weak=False)
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="fault_worker", description=__doc__)
     ap.add_argument("--page-sleep", metavar="S[:SHA]")
     ap.add_argument("--poison", metavar="SHA")
+    ap.add_argument("--init-sleep", type=float, metavar="S")
     ap.add_argument("cli", nargs=argparse.REMAINDER, help="-- then the arguments of `extractor`")
     args = ap.parse_args(argv)
     cli = args.cli[1:] if args.cli[:1] == ["--"] else args.cli
     inject(args.page_sleep, args.poison)
+    if args.init_sleep:
+        slow_start(args.init_sleep)
     from extractor.cli import main as extractor_main
 
     return extractor_main(cli)

@@ -88,6 +88,7 @@ def env(filled: tuple[Path, dict[str, str]], tmp_path: Path) -> Any:
     app = create_app(s)
     yield app, s, jobs
     app.state.services.reviews.close()
+    app.state.services.users.close()
     app.state.services.store.close()
 
 

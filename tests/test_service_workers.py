@@ -237,3 +237,35 @@ def test_a_page_over_its_time_limit_is_a_page_error(service: Service) -> None:
         {"page": e["page"], "code": e["code"]} for e in doc["errors"]
     ]
     assert store.get_job(fast_id).status == "done"  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_redis_restarted_right_after_a_worker_starts(service: Service) -> None:
+    """A task the worker has received but not started when Redis goes away (its pool process
+    still warming up) is dropped by the worker and could not be given back while Redis was
+    down. With the default limits it is back in the queue within a minute of Redis returning
+    (the lease of workers/celery_app.py), where it took the visibility timeout (19 minutes)."""
+    docs = small_documents(service.tmp / "in", 2)
+    ids = service.submit(docs)  # queued before the worker starts: it receives one at once
+    with workers(["a"], service.env(), service.tmp, ready=False,
+                 faults=["--init-sleep", "10"]) as (worker,):
+        wait_for(lambda: "] received" in worker.log(), 60, 0.1, "the worker to receive a task")
+        service.redis.stop()
+        time.sleep(3)
+        service.redis.start()  # same port, same append-only file
+        back = time.monotonic()
+        counts = service.wait_finished(2, 90)
+        took = time.monotonic() - back
+        log = worker.log()
+    assert counts["done"] == 2 and len(set(ids)) == 2, counts
+    assert took < 60, f"{took:.0f} s after Redis returned\n{log[-3000:]}"
+
+
+def test_celery_settings_pinned_for_celery_6_and_a_short_lease() -> None:
+    from workers.celery_app import LEASE_S, celery_config
+
+    conf = celery_config(load_settings({}))  # the default limits
+    assert conf["broker_transport_options"]["visibility_timeout"] == LEASE_S <= 60
+    for key in ("worker_cancel_long_running_tasks_on_connection_loss", "broker_connection_retry_on_startup",
+                "task_acks_on_failure", "task_acks_on_timeout", "task_acks_late"):
+        assert conf[key] is True, key

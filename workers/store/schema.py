@@ -153,6 +153,9 @@ class ReviewUser(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # bumped by logout and by revoke (migration 0004): a session cookie carrying an older
+    # version is refused, so every session of the user ends
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ReviewRecord(Base):
