@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     # service
     TIMEOUT = "timeout"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    JOB_ABANDONED = "job_abandoned"
     INTERNAL = "internal_error"
 
 

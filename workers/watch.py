@@ -9,7 +9,8 @@
 The watcher tracks files, not jobs: identical bytes under several names are one
 job, and every one of those files is filed when it finishes. A watcher that
 restarts resubmits what it finds in processing/: the same bytes point at the
-same job, so nothing runs twice and nothing is lost.
+same job, so nothing runs twice and nothing is lost; a job whose process died
+(its lease ran out, or its process is gone) is resumed (workers/lease.py).
 
 Only regular files are taken: a symlink, a FIFO, a device or a socket dropped in
 the inbox is never opened; it is moved to failed/ with `not_a_regular_file`.
@@ -29,7 +30,7 @@ from typing import Any
 import kombu.exceptions
 
 from extractor.errors import ErrorCode, ExtractError
-from workers import jobs
+from workers import jobs, lease
 from workers.store import JobView
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Watcher:
         for path in self.stable_files():
             self.unsubmitted.append(self._move(path, self.inbox / "processing"))
         self._submit_pending()
+        self._resume_abandoned()
         if self.local is not None:
             self.local.drain(self.ctx)
         return self.file_finished()
@@ -122,6 +124,13 @@ class Watcher:
             moved += 1
         return moved
 
+    def _resume_abandoned(self) -> None:
+        """A tracked job whose process died (another watcher, or this one's drain that gave
+        up) is resumed here, found by its lease (workers/lease.py)."""
+        for job_id in set(self.tracking.values()):
+            if lease.resume_if_abandoned(job_id, self.ctx):
+                log.info("job %s resumed", job_id)
+
     def _refuse(self, path: Path, mode: int) -> None:
         """A symlink, FIFO, device or socket: filed in failed/ unopened, with its code."""
         what = {stat.S_IFLNK: "a symbolic link", stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device",
@@ -160,6 +169,9 @@ class Watcher:
                 raise TimeoutError(f"{len(self.tracking)} job(s) still running after {timeout} s")
             time.sleep(0.5)
             self._submit_pending()
+            self._resume_abandoned()
+            if self.local is not None:
+                self.local.drain(self.ctx)
             self.file_finished()
 
     def run_forever(self, interval: float = 2.0) -> None:
