@@ -182,3 +182,26 @@ def test_the_heartbeat_keeps_a_lease_alive_and_only_while_it_beats(tmp_path: Pat
         assert job is not None and lease.abandoned(job, utcnow())  # it stopped beating
     finally:
         store.close()
+
+
+def test_with_redis_a_gone_submitter_does_not_abandon_its_queued_job(tmp_path: Path) -> None:
+    """With Redis the job's messages outlive `submit`: only its lease's end counts."""
+    import socket
+    from datetime import timedelta
+
+    from workers import lease
+    from workers.store import ResultStore
+    from workers.store.repo import utcnow
+
+    dead = 2**22 + 12345  # above pid_max's default: no such process
+    store = ResultStore(f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        for prefix, expected in ((lease.QUEUED, False), ("", True)):
+            owner = f"{prefix}{socket.gethostname()}:{dead}:x"
+            job_id = store.create_job(prefix + "0" * 60, "a.pdf", "x", None, lease=(owner, 60))
+            job = store.get_job(job_id)
+            assert job is not None and lease.abandoned(job, utcnow()) is expected
+            assert lease.abandoned(job, utcnow() + timedelta(seconds=61))  # lease ran out
+        assert lease.owner_id(in_process=False).startswith(lease.QUEUED)
+    finally:
+        store.close()

@@ -38,7 +38,8 @@ def service_context(settings: Settings) -> tuple[jobs.Context, jobs.LocalDispatc
     if settings.redis_url:
         from workers.tasks import CeleryDispatch, task_lease_seconds
 
-        return jobs.Context(settings, store, CeleryDispatch(), task_lease_seconds(settings)), None
+        return jobs.Context(settings, store, CeleryDispatch(), task_lease_seconds(settings),
+                            in_process=False), None
     local = jobs.LocalDispatch()
     return jobs.Context(settings, store, local), local
 

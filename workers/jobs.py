@@ -69,10 +69,15 @@ class Context:
     store: ResultStore
     dispatch: Dispatch
     lease_seconds: float = lease.LEASE_SECONDS  # how long a touch of a job's lease holds
+    in_process: bool = True  # the steps run in this process (else: Celery tasks via Redis)
+
+    @property
+    def lease_owner(self) -> str:
+        return lease.owner_id(self.in_process)
 
     @property
     def lease(self) -> tuple[str, float]:
-        return lease.owner_id(), self.lease_seconds
+        return self.lease_owner, self.lease_seconds
 
 
 @lru_cache(maxsize=4)

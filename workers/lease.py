@@ -51,23 +51,33 @@ class LeaseContext(Protocol):
     @property
     def lease_seconds(self) -> float: ...
 
+    @property
+    def lease_owner(self) -> str: ...
+
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60.0  # in-process: a job whose process stopped beating is found within this
 _owner: list[tuple[int, str]] = []  # (pid, owner): a forked child is another owner
 
 
-def owner_id() -> str:
-    """This process as a lease owner: host, pid and a token unique to this process."""
+QUEUED = "queue:"  # an owner whose job's messages live in Redis, not in its process
+
+
+def owner_id(in_process: bool = True) -> str:
+    """This process as a lease owner: host, pid and a token unique to this process. With
+    Redis (`in_process` False) prefixed QUEUED: the job's messages outlive the process
+    (a `submit` that exits at once), so only the lease's end says it was abandoned."""
     pid = os.getpid()
     if not _owner or _owner[0][0] != pid:
         _owner[:] = [(pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:12]}")]
-    return _owner[0][1]
+    return _owner[0][1] if in_process else QUEUED + _owner[0][1]
 
 
 def owner_gone(owner: str) -> bool:
     """True when `owner` is a process of this host that no longer runs (no waiting for
     its lease to run out); False when it runs or lives on another host."""
+    if owner.startswith(QUEUED):
+        return False
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
     if host != socket.gethostname() or not pid_text.isdigit():
@@ -94,7 +104,7 @@ def abandoned(job: JobView, now: datetime) -> bool:
 
 def resume(job: JobView, ctx: LeaseContext) -> bool:
     """Claim an abandoned job and start it again; False if another process claimed it."""
-    if not ctx.store.claim_lease(job.id, owner_id(), ctx.lease_seconds, job.lease_owner):
+    if not ctx.store.claim_lease(job.id, ctx.lease_owner, ctx.lease_seconds, job.lease_owner):
         return False
     log.warning("job %s (%s) was abandoned by %s: resuming", job.id, job.filename,
                 job.lease_owner or "no process")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from extractor.errors import ErrorCode
 from workers import jobs
-from workers.lease import abandoned, owner_id, resume
+from workers.lease import abandoned, resume
 from workers.store import JobView
 from workers.store.db import utcnow
 
@@ -30,7 +30,7 @@ def sweep(ctx: jobs.Context, fail: bool = False) -> list[Swept]:
             continue
         if not fail:
             out.append(Swept(job, "resumed" if resume(job, ctx) else "claimed elsewhere"))
-        elif ctx.store.claim_lease(job.id, owner_id(), ctx.lease_seconds, job.lease_owner):
+        elif ctx.store.claim_lease(job.id, ctx.lease_owner, ctx.lease_seconds, job.lease_owner):
             message = f"abandoned by {job.lease_owner or 'no process'} (extractor sweep --fail)"
             jobs.fail_job(ctx, job, ErrorCode.JOB_ABANDONED.value, message)
             out.append(Swept(job, "failed"))

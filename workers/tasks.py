@@ -70,7 +70,8 @@ def worker_context() -> jobs.Context:
     if not _context:
         s = settings()
         _context.append(
-            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch(), task_lease_seconds(s))
+            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch(), task_lease_seconds(s),
+                         in_process=False)
         )
     return _context[0]
 
@@ -148,7 +149,7 @@ def _sweep_once() -> None:
         log.warning("sweep at worker start: the store is not ready", exc_info=True)
         return
     try:
-        ctx = jobs.Context(s, store, CeleryDispatch(), task_lease_seconds(s))
+        ctx = jobs.Context(s, store, CeleryDispatch(), task_lease_seconds(s), in_process=False)
         for swept in sweep(ctx):
             log.warning("job %s %s", swept.job.id, swept.action)
     except Exception:
