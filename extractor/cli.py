@@ -50,6 +50,29 @@ def _out_name(path: Path, taken: set[str]) -> str:
     return name + ".json"
 
 
+def dash_files(argv: list[str]) -> list[str]:
+    """Arguments before `--` that argparse would take for options but that name existing
+    files (a file called `-o.pdf`): said to the user rather than silently misread."""
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return [a for a in head if a.startswith("-") and len(a) > 1 and Path(a).is_file()]
+
+
+class OutputFolder(argparse.Action):
+    """`-o/--output` given once, and naming a folder, not a document: `-o.pdf` (a file
+    named so, taken by argparse as `-o .pdf`) or `-o a.pdf` is refused."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string} given twice (a file named like an option? write"
+                         " ./NAME or put the files after --)")
+        if str(values).lower().endswith(tuple(INPUT_SUFFIXES)):
+            parser.error(f"{option_string} {values}: the output is a folder, not a document"
+                         f" (a file named {option_string}{values}? write ./{option_string}{values}"
+                         " or put the files after --)")
+        setattr(namespace, self.dest, values)
+
+
 def _progress(items: list[Path]) -> Iterable[Path]:
     if sys.stderr.isatty() and len(items) > 1:
         from tqdm import tqdm
@@ -164,9 +187,10 @@ def build_parser(failures: list[str] | None = None) -> argparse.ArgumentParser:
         prog="extractor", description="Extract filled-in forms from PDF annexes and scans."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("extract", help="extract records from documents into OUTDIR/<stem>.json")
+    ex = sub.add_parser("extract", help="extract records from documents into OUTDIR/<stem>.json",
+                        epilog="file names starting with '-': write ./-x.pdf, or put them after --")
     ex.add_argument("inputs", nargs="+", metavar="PATH", help="files, folders or globs")
-    ex.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    ex.add_argument("-o", "--output", required=True, metavar="OUTDIR", action=OutputFolder)
     ex.add_argument("--format", default="json", help="comma list of json,csv,xlsx (default json)")
     ex.set_defaults(func=cmd_extract)
     lay = sub.add_parser("layouts", help="list and validate the layout specs")
@@ -204,6 +228,10 @@ def _commands(parser: argparse.ArgumentParser) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    for name in dash_files(argv):
+        print(f"extractor: {name!r} would be taken for an option; to mean the file, write"
+              f" ./{name} or put the files after --", file=sys.stderr)
+        return EXIT_USAGE
     failures: list[str] = []
     parser = build_parser(failures)
     asked = next((a for a in argv if not a.startswith("-")), None)

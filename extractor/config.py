@@ -33,6 +33,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "max_pages": (1, None),
     "max_file_mb": (1, None),
     "max_image_pixels": (1, None),
+    "max_page_pixels": (1_000_000, None),
     "render_dpi": (72, 1200),
     "task_soft_time_limit": (1, None),
     "task_time_limit": (1, None),
@@ -55,6 +56,9 @@ class Settings:
     max_file_mb: int = 500
     max_image_pixels: int = 200_000_000  # decompression-bomb guard for scans
     render_dpi: int = 300  # image-only PDF pages are rendered at this dpi for OCR
+    # the pixels one page may take when rendered or decoded (A2 at 300 dpi: 35 M; ~160 MB RGB):
+    # a larger page is rendered at a lower dpi, or refused (page_too_large) before any allocation
+    max_page_pixels: int = 40_000_000
     text_reader: str = "pdfium"  # pdfium | pdfplumber (the slower reference reader)
     ocr_engine: str = "auto"  # auto (tiny) | tiny | ppocrv5 (alias rapid) | tesseract | none
     ocr_second_opinion: bool = True

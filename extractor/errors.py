@@ -16,10 +16,12 @@ class ErrorCode(StrEnum):
     TOO_MANY_PAGES = "too_many_pages"
     IMAGE_TOO_LARGE = "image_too_large"
     FILE_NOT_FOUND = "file_not_found"
+    NOT_A_REGULAR_FILE = "not_a_regular_file"
     # per page / per form (the rest of the document goes on)
     NO_FORM_FOUND = "no_form_found"
     PAGE_NOT_A_FORM = "page_not_a_form"
     PAGE_UNREADABLE = "page_unreadable"
+    PAGE_TOO_LARGE = "page_too_large"
     LAYOUT_UNMATCHED = "layout_unmatched"
     FORM_INCOMPLETE = "form_incomplete"
     OCR_FAILED = "ocr_failed"
@@ -29,6 +31,7 @@ class ErrorCode(StrEnum):
     # service
     TIMEOUT = "timeout"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    JOB_ABANDONED = "job_abandoned"
     INTERNAL = "internal_error"
 
 

@@ -16,10 +16,14 @@ from typing import Any
 import numpy as np
 
 from extractor.config import Settings
-from extractor.errors import DocumentOpenError, ErrorCode
+from extractor.errors import DocumentOpenError, ErrorCode, PermanentError
 from extractor.models import DocumentKind, Page, PageKind
 
 PDF_MAGIC = b"%PDF-"
+# a page that fits EXTRACTOR_MAX_PAGE_PIXELS only below this dpi is larger than any form
+# (at 40 M pixels: about 4550 x 4550 pt, five times A0's area): it is refused, not rendered
+MIN_RENDER_DPI = 100
+DEFAULT_MAX_PAGE_PIXELS = 40_000_000  # Settings.max_page_pixels
 IMAGE_MAGIC = {
     b"\x89PNG\r\n\x1a\n": "png",
     b"\xff\xd8\xff": "jpeg",
@@ -188,9 +192,37 @@ def _image_dpi(im: Any) -> float:
     return 300.0
 
 
-def page_image(doc: Document, number: int, dpi: int) -> tuple[np.ndarray, float]:
-    """The page as an RGB array and its scale in pixels per PDF point."""
+def render_dpi(page: Page, dpi: int, max_pixels: int) -> int:
+    """The dpi a PDF page is rendered at: `dpi`, or lower so that the page takes at most
+    `max_pixels`, known from its size before anything is allocated; page_too_large when
+    that would be below MIN_RENDER_DPI."""
+    pixels = page.width * page.height * (dpi / 72.0) ** 2
+    if pixels <= max_pixels:
+        return dpi
+    fitted = int(dpi * (max_pixels / pixels) ** 0.5)
+    if fitted < MIN_RENDER_DPI:
+        raise PermanentError(
+            f"page {page.number} is {page.width:.0f} x {page.height:.0f} pt: over"
+            f" {max_pixels:,} pixels even at {MIN_RENDER_DPI} dpi (EXTRACTOR_MAX_PAGE_PIXELS),"
+            " larger than any form", code=ErrorCode.PAGE_TOO_LARGE, page=page.number)
+    return fitted
+
+
+def check_image_page(number: int, width: int, height: int, max_pixels: int) -> None:
+    """An image page is decoded at its own size: over `max_pixels` it is refused unread."""
+    if width * height > max_pixels:
+        raise PermanentError(
+            f"page {number} is {width} x {height} pixels, over {max_pixels:,}"
+            " (EXTRACTOR_MAX_PAGE_PIXELS): scan it at 300 dpi", code=ErrorCode.PAGE_TOO_LARGE,
+            page=number)
+
+
+def page_image(doc: Document, number: int, dpi: int,
+               max_pixels: int = DEFAULT_MAX_PAGE_PIXELS) -> tuple[np.ndarray, float]:
+    """The page as an RGB array and its scale in pixels per PDF point, never more than
+    `max_pixels` (a larger PDF page at a lower dpi, or page_too_large)."""
     if doc.format == "pdf":
+        dpi = render_dpi(doc.pages[number - 1], dpi, max_pixels)
         page = doc.pdf[number - 1]
         try:
             native = scanned_image(page, dpi)
@@ -202,6 +234,7 @@ def page_image(doc: Document, number: int, dpi: int) -> tuple[np.ndarray, float]
         return arr, dpi / 72.0
     im = doc.images[0]
     im.seek(number - 1)
+    check_image_page(number, im.size[0], im.size[1], max_pixels)
     src_dpi = _image_dpi(im)
     return np.asarray(im.convert("RGB")), src_dpi / 72.0
 

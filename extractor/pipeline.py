@@ -92,7 +92,7 @@ def read_page(doc: ingest.Document, number: int, settings: Settings) -> PageRead
         return read_pdfium_page(doc.pdf, page)
     from extractor.scan import read_image_page  # the scan path loads OpenCV and OCR engines
 
-    image, scale = ingest.page_image(doc, number, settings.render_dpi)
+    image, scale = ingest.page_image(doc, number, settings.render_dpi, settings.max_page_pixels)
     return read_image_page(image, scale, page, settings)
 
 

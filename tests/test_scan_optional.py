@@ -120,6 +120,5 @@ def test_a_scan_without_tesseract_is_read_not_failed(monkeypatch) -> None:
     if not PHOTO.is_file():
         pytest.skip("samples/scans not present")
     monkeypatch.setattr(page, "get_engine", _no_tesseract)
-    monkeypatch.setattr(page, "MEMOS", {})
     result = extract_document(PHOTO, load_settings({}))
     assert not result.errors and len(result.records) == 1

@@ -50,6 +50,7 @@ from extractor.config import Settings, load_settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 QUEUE = "extractor"
+SWEEP_INTERVAL = 300.0  # seconds between sweeps for abandoned jobs (workers/lease.py)
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"  # only for `celery inspect` etc. without settings
 # how long a message a worker holds stays its own without renewal: a lost one is back in the
 # queue this long after it was last renewed (the brief of issue 14: within a minute)
@@ -102,6 +103,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_send_task_events": True,  # for flower
         "task_send_sent_event": True,
         "worker_hijack_root_logger": False,
+        # with `extractor worker --beat` (one per deployment): abandoned jobs resumed
+        "beat_schedule": {"sweep": {"task": "extractor.sweep", "schedule": SWEEP_INTERVAL}},
     }
 
 

@@ -1,4 +1,4 @@
-"""The service's subcommands of `extractor`: submit, watch, status, worker, export, report.
+"""The service's subcommands of `extractor`: submit, watch, sweep, status, worker, export, report.
 
 `add_commands(subparsers)` is found by extractor/cli.py through the
 `extractor.commands` entry point; each command is `func(args, settings) ->
@@ -36,9 +36,10 @@ def service_context(settings: Settings) -> tuple[jobs.Context, jobs.LocalDispatc
 
     store = ResultStore(settings.database_url)
     if settings.redis_url:
-        from workers.tasks import CeleryDispatch
+        from workers.tasks import CeleryDispatch, task_lease_seconds
 
-        return jobs.Context(settings, store, CeleryDispatch()), None
+        return jobs.Context(settings, store, CeleryDispatch(), task_lease_seconds(settings),
+                            in_process=False), None
     local = jobs.LocalDispatch()
     return jobs.Context(settings, store, local), local
 
@@ -61,7 +62,7 @@ def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
         except (ExtractError, OSError, kombu.exceptions.OperationalError) as e:
             print(f"extractor: {path}: {e}", file=sys.stderr)
             return EXIT_FAILED
-        note = "" if sub.created else "\t(already submitted)"
+        note = "" if sub.created else "\t(resumed)" if sub.resumed else "\t(already submitted)"
         print(f"{sub.job_id}\t{path}{note}")
         submitted.append(sub.job_id)
         sys.stdout.flush()
@@ -92,6 +93,23 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     print(f"watching {args.inbox} (Ctrl-C to stop)", file=sys.stderr)
     with contextlib.suppress(KeyboardInterrupt):
         watcher.run_forever(args.interval)
+    return EXIT_OK
+
+
+# --- sweep ---------------------------------------------------------------------------
+
+
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    """Resume (or fail) every job left queued or running by a process that died."""
+    from workers.sweep import sweep
+
+    ctx, local = service_context(settings)
+    swept = sweep(ctx, fail=args.fail)
+    for s in swept:
+        print(f"{s.job.id}\t{s.job.filename}\t{s.job.status}\t{s.action}")
+    if local is not None:
+        local.drain(ctx)
+    print(f"{len(swept)} abandoned job(s)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -174,6 +192,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     ]
     if args.hostname:
         argv += ["--hostname", args.hostname]
+    if args.beat:
+        argv += ["--beat", "--schedule", str(Path(settings.store) / "celerybeat-schedule")]
     if args.max_tasks_per_child:
         argv += ["--max-tasks-per-child", str(args.max_tasks_per_child)]
     app.worker_main(argv)
@@ -314,6 +334,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--batch", metavar="NAME", help="batch name for the jobs")
     p.set_defaults(func=cmd_watch)
 
+    p = sub.add_parser("sweep", help="resume the jobs whose process died (left queued/running)")
+    p.add_argument("--fail", action="store_true",
+                   help="fail them with job_abandoned instead of resuming them")
+    p.set_defaults(func=cmd_sweep)
+
     p = sub.add_parser("status", help="progress of the batches, or one job")
     p.add_argument("job", nargs="?", metavar="JOB", help="a job id (or a unique prefix)")
     p.add_argument("--batch", metavar="NAME")
@@ -326,6 +351,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--pool", default="prefork", choices=("prefork", "solo", "threads"))
     p.add_argument("-n", "--hostname", default=None)
     p.add_argument("--max-tasks-per-child", type=int, default=0)
+    p.add_argument("--beat", action="store_true",
+                   help="also run the periodic sweep for abandoned jobs (one worker only)")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("export", help="write stored documents as record-format JSON, CSV, XLSX")

@@ -45,6 +45,7 @@ from extractor.models import (
     page_reading_to_dict,
 )
 from extractor.pipeline import assemble, read_page
+from workers import lease
 from workers.store import JobView, ResultStore
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,16 @@ class Context:
     settings: Settings
     store: ResultStore
     dispatch: Dispatch
+    lease_seconds: float = lease.LEASE_SECONDS  # how long a touch of a job's lease holds
+    in_process: bool = True  # the steps run in this process (else: Celery tasks via Redis)
+
+    @property
+    def lease_owner(self) -> str:
+        return lease.owner_id(self.in_process)
+
+    @property
+    def lease(self) -> tuple[str, float]:
+        return self.lease_owner, self.lease_seconds
 
 
 @lru_cache(maxsize=4)
@@ -79,6 +90,7 @@ def layouts(layouts_dir: Path) -> list[LayoutSpec]:
 class Submitted:
     job_id: str
     created: bool  # False: the same bytes were submitted before; this is that job
+    resumed: bool = False  # ... and it had been abandoned by its process: started again
 
 
 # --- submit ---------------------------------------------------------------------
@@ -91,11 +103,13 @@ def submit(path: Path, ctx: Context, *, force: bool = False, batch: str | None =
     sha = ingest.sha256_file(path)
     existing = ctx.store.find_job_by_sha(sha)
     if existing is not None and not force:
+        if lease.resume_if_abandoned(existing.id, ctx):  # its process died: resume it
+            return Submitted(existing.id, False, resumed=True)
         if existing.status == "queued":  # its start message may have been lost: send another
             ctx.dispatch.start(existing.id)
         return Submitted(existing.id, False)
     stored = store_file(path, sha, ctx.settings.store)
-    job_id = ctx.store.create_job(sha, path.name, str(stored), batch)
+    job_id = ctx.store.create_job(sha, path.name, str(stored), batch, lease=ctx.lease)
     try:
         ctx.dispatch.start(job_id)
     except Exception:
@@ -261,7 +275,7 @@ def _delivery(
     ctx: Context, job: JobView, task: str, page: int | None = None
 ) -> Iterator[bool]:
     """Count this delivery; yield False (job failed) past max_attempts; transient: uncount."""
-    n = ctx.store.count_delivery(job.id, page, task)
+    n = ctx.store.count_delivery(job.id, page, task, lease=ctx.lease)
     if n > ctx.settings.max_attempts:
         where = f"page {page}" if page is not None else f"the {task} step"
         message = (
@@ -335,10 +349,13 @@ class LocalDispatch:
         steps: dict[str, Callable[..., None]] = {
             "start": run_start, "page": run_page, "assemble": run_assemble,
         }
+        if not self.queue:
+            return
         try:
-            while self.queue:
-                name, args = self.queue.pop(0)
-                self._with_retries(steps[name], args, ctx)
+            with lease.Heartbeat(ctx.store, ctx.lease_seconds):  # our jobs' leases renewed
+                while self.queue:
+                    name, args = self.queue.pop(0)
+                    self._with_retries(steps[name], args, ctx)
         finally:
             close_cached_document()
 

@@ -11,6 +11,7 @@ module; a worker imports it through the app's `include`.
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -18,13 +19,14 @@ import kombu.exceptions
 import redis.exceptions
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
 
 from extractor.config import Settings, load_settings
 from extractor.errors import ErrorCode, TransientError
 from workers import jobs
-from workers.celery_app import app
+from workers.celery_app import app, visibility_timeout
 from workers.store import ResultStore
+from workers.sweep import sweep
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,13 @@ class CeleryDispatch:
         assemble_job.apply_async((job_id,))
 
 
+def task_lease_seconds(settings: Settings) -> float:
+    """A task's touch of its job's lease holds as long as Redis may keep its message from
+    everyone else (the visibility timeout) plus the longest the next run may take: a job
+    not touched for that long has no message left anywhere."""
+    return float(visibility_timeout(settings) + settings.task_time_limit)
+
+
 _context: list[jobs.Context] = []
 
 
@@ -61,7 +70,8 @@ def worker_context() -> jobs.Context:
     if not _context:
         s = settings()
         _context.append(
-            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch())
+            jobs.Context(s, ResultStore(s.database_url), CeleryDispatch(), task_lease_seconds(s),
+                         in_process=False)
         )
     return _context[0]
 
@@ -115,6 +125,37 @@ def read_page(job_id: str, page: int) -> None:
 @app.task(base=JobTask, name="extractor.assemble")
 def assemble_job(job_id: str) -> None:
     jobs.run_assemble(job_id, worker_context())
+
+
+@app.task(name="extractor.sweep", ignore_result=True)
+def sweep_jobs() -> int:
+    """Periodic (celery beat, `extractor worker --beat`): resume the abandoned jobs."""
+    return len(sweep(worker_context()))
+
+
+@worker_ready.connect
+def _sweep_at_start(**_: Any) -> None:
+    """A worker that starts resumes what workers before it abandoned, on a thread (the
+    worker is ready meanwhile) with its own store (the main process must not hand a
+    database connection to pool children forked later)."""
+    threading.Thread(target=_sweep_once, name="sweep-at-start", daemon=True).start()
+
+
+def _sweep_once() -> None:
+    s = settings()
+    try:
+        store = ResultStore(s.database_url)
+    except Exception:
+        log.warning("sweep at worker start: the store is not ready", exc_info=True)
+        return
+    try:
+        ctx = jobs.Context(s, store, CeleryDispatch(), task_lease_seconds(s), in_process=False)
+        for swept in sweep(ctx):
+            log.warning("job %s %s", swept.job.id, swept.action)
+    except Exception:
+        log.warning("sweep at worker start failed", exc_info=True)
+    finally:
+        store.close()
 
 
 # --- once per worker process ------------------------------------------------------

@@ -6,8 +6,14 @@
     INBOX/failed/report.pdf     its job failed, or no form was found in it,
     INBOX/failed/report.pdf.error.json   with the error codes and messages
 
-A watcher that restarts resubmits what it finds in processing/: the same
-bytes point at the same job, so nothing runs twice and nothing is lost.
+The watcher tracks files, not jobs: identical bytes under several names are one
+job, and every one of those files is filed when it finishes. A watcher that
+restarts resubmits what it finds in processing/: the same bytes point at the
+same job, so nothing runs twice and nothing is lost; a job whose process died
+(its lease ran out, or its process is gone) is resumed (workers/lease.py).
+
+Only regular files are taken: a symlink, a FIFO, a device or a socket dropped in
+the inbox is never opened; it is moved to failed/ with `not_a_regular_file`.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +30,7 @@ from typing import Any
 import kombu.exceptions
 
 from extractor.errors import ErrorCode, ExtractError
-from workers import jobs
+from workers import jobs, lease
 from workers.store import JobView
 
 log = logging.getLogger(__name__)
@@ -40,13 +47,13 @@ class Watcher:
     settle: float = 2.0  # seconds a file's size and mtime must stay still before pickup
     batch: str | None = None
     seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    tracking: dict[str, Path] = field(default_factory=dict)  # job id -> file in processing/
+    tracking: dict[Path, str] = field(default_factory=dict)  # file in processing/ -> job id
     unsubmitted: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for sub in SUBDIRS:
             (self.inbox / sub).mkdir(parents=True, exist_ok=True)
-        self.unsubmitted = sorted(p for p in (self.inbox / "processing").iterdir() if p.is_file())
+        self.unsubmitted = sorted((self.inbox / "processing").iterdir())
 
     # --- one turn of the loop -------------------------------------------------------
 
@@ -55,6 +62,7 @@ class Watcher:
         for path in self.stable_files():
             self.unsubmitted.append(self._move(path, self.inbox / "processing"))
         self._submit_pending()
+        self._resume_abandoned()
         if self.local is not None:
             self.local.drain(self.ctx)
         return self.file_finished()
@@ -63,11 +71,14 @@ class Watcher:
         now = time.time()
         stable, current = [], {}
         for path in sorted(self.inbox.iterdir()):
-            if not path.is_file() or path.name.startswith(".") or path.name.endswith(
-                IGNORED_SUFFIXES
-            ):
+            if path.name.startswith(".") or path.name.endswith(IGNORED_SUFFIXES):
                 continue
-            st = path.stat()
+            st = path.lstat()  # a symlink is looked at, never followed
+            if stat.S_ISDIR(st.st_mode):
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                self._refuse(path, st.st_mode)
+                continue
             current[path] = (st.st_size, st.st_mtime_ns)
             if self.seen.get(path) == current[path] and now - st.st_mtime >= self.settle:
                 stable.append(path)
@@ -77,6 +88,10 @@ class Watcher:
     def _submit_pending(self) -> None:
         waiting, self.unsubmitted = self.unsubmitted, []
         for path in waiting:
+            mode = path.lstat().st_mode
+            if not stat.S_ISREG(mode):
+                self._refuse(path, mode)
+                continue
             try:
                 sub = jobs.submit(path, self.ctx, batch=self.batch)
             except ExtractError as e:
@@ -90,13 +105,13 @@ class Watcher:
                 self.unsubmitted.append(path)
                 log.warning("%s: cannot submit yet: %s", path.name, e)
                 continue
-            self.tracking[sub.job_id] = path
+            self.tracking[path] = sub.job_id
             log.info("%s -> job %s%s", path.name, sub.job_id, "" if sub.created else " (existing)")
 
     def file_finished(self) -> int:
         """Move the files whose jobs finished to done/ or failed/; return how many."""
         moved = 0
-        for job_id, path in list(self.tracking.items()):
+        for path, job_id in list(self.tracking.items()):
             job = self.ctx.store.get_job(job_id)
             if job is None or not job.finished:
                 continue
@@ -105,9 +120,24 @@ class Watcher:
                 self._file(path, "failed", job, _error_summary(job, doc))
             else:
                 self._file(path, "done", job, None)
-            del self.tracking[job_id]
+            del self.tracking[path]
             moved += 1
         return moved
+
+    def _resume_abandoned(self) -> None:
+        """A tracked job whose process died (another watcher, or this one's drain that gave
+        up) is resumed here, found by its lease (workers/lease.py)."""
+        for job_id in set(self.tracking.values()):
+            if lease.resume_if_abandoned(job_id, self.ctx):
+                log.info("job %s resumed", job_id)
+
+    def _refuse(self, path: Path, mode: int) -> None:
+        """A symlink, FIFO, device or socket: filed in failed/ unopened, with its code."""
+        what = {stat.S_IFLNK: "a symbolic link", stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device",
+                stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}.get(stat.S_IFMT(mode), "special")
+        message = f"{path.name}: {what}, not a regular file; only regular files are taken"
+        self._file(path, "failed", None,
+                   {"code": ErrorCode.NOT_A_REGULAR_FILE.value, "message": message})
 
     def _file(self, path: Path, where: str, job: JobView | None,
               error: dict[str, Any] | None) -> None:
@@ -121,7 +151,7 @@ class Watcher:
     @staticmethod
     def _move(path: Path, folder: Path) -> Path:
         dest, n = folder / path.name, 2
-        while dest.exists():
+        while os.path.lexists(dest):
             dest, n = folder / f"{path.stem}-{n}{path.suffix}", n + 1
         os.replace(path, dest)
         return dest
@@ -139,6 +169,9 @@ class Watcher:
                 raise TimeoutError(f"{len(self.tracking)} job(s) still running after {timeout} s")
             time.sleep(0.5)
             self._submit_pending()
+            self._resume_abandoned()
+            if self.local is not None:
+                self.local.drain(self.ctx)
             self.file_finished()
 
     def run_forever(self, interval: float = 2.0) -> None:

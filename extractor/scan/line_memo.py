@@ -6,6 +6,10 @@ question on every page. A crop read the same by the primary, whose ink lies with
 FAR_PX of the remembered crop's ink everywhere (and the other way round), is the same
 print: it takes the decision made before. Readings with a digit are never reused: at the
 scan resolution two numbers can differ by a few pixels (8 and 9, 80% and 90%).
+
+A memo is scoped to one page's reading (scan/page.py::scan_page makes a fresh one): a
+decision taken on an earlier page or document would make the same bytes read
+differently depending on what the process read before.
 """
 
 from __future__ import annotations

@@ -39,9 +39,6 @@ from extractor.scan.thresholds import EMPTY_CONFIDENCE, UNREAD_CONFIDENCE
 
 WORK_DPI = 200  # pages are read at this resolution (finer ones are reduced)
 MIN_REDUCTION = 0.9  # ... by a factor under this only (a page within ~10% is left as it is)
-# decisions on prints seen before, process-wide: one memo per chain of engines (a chain
-# left without an engine that could not load decides otherwise)
-MEMOS: dict[tuple[str, ...], LineMemo[CellReading]] = {}
 TABLE_MARGIN_PX = 4  # ink this near a table is the table's, not a line outside it
 OUTSIDE_GAP_PT = 24.0  # outside the tables, ink farther apart than this on a row: two lines
 BIG_BLOB_W_PT = 40.0  # outside the tables, ink blobs wider than this are no glyph
@@ -58,8 +55,13 @@ def scan_page(
     image: np.ndarray, scale: float, page: Page, settings: Settings,
     memo: LineMemo[CellReading] | None = None,
 ) -> tuple[PageReading, dict[str, float]]:
-    """The page reading and seconds per stage (preprocess, grid, ocr). `memo`: the
-    decisions to reuse and add to (by default the process's memo for the chain)."""
+    """The page reading and seconds per stage (preprocess, grid, ocr).
+
+    `memo`: the decisions on line prints to reuse and add to; by default a fresh one, so
+    the memo lives for this page's reading only and a page reads the same, byte for byte,
+    whatever the process read before (a worker reads one page per task, in any order:
+    a memo outliving the page would make records depend on the worker schedule).
+    """
     timings: dict[str, float] = {}
     t = time.perf_counter()
     image, scale = to_work_scale(image, scale)
@@ -75,7 +77,7 @@ def scan_page(
     timings["grid"] = time.perf_counter() - t
     t = time.perf_counter()
     chain = engines(settings)
-    memo = memo_for(chain) if memo is None else memo
+    memo = LineMemo() if memo is None else memo
     tables = [read_table_cells(ti, tb, ink, scale, chain, memo) for ti, tb in enumerate(tables)]
     lines = outside_lines(tables, ink.text, ink.clean, scale, chain[0] if chain else None)
     timings["ocr"] = time.perf_counter() - t
@@ -114,11 +116,6 @@ def _opinion(name: str) -> OcrEngine | None:
             log.warning("OCR engine %s left out of the chain, its lines flagged instead: %s",
                         name, e)
         return None
-
-
-def memo_for(chain: tuple[OcrEngine, ...]) -> LineMemo[CellReading]:
-    """The process's memo of decisions made by this chain of engines."""
-    return MEMOS.setdefault(tuple(e.name for e in chain), LineMemo())
 
 
 def read_table_cells(

@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ TRANSIENT_DB_ERRORS: tuple[type[Exception], ...] = (
     sa_exc.TimeoutError,
     sa_exc.IntegrityError,  # a lost race between two redeliveries: the retry sees the winner
 )
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as the store's DateTime columns hold it."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class StoreUnavailable(TransientError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
@@ -19,14 +19,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from extractor.record import record_cells
-from workers.store.db import make_engine, migrate, session_scope
+from workers.store.db import make_engine, migrate, session_scope, utcnow
+from workers.store.leases import Leases
 from workers.store.schema import CellRow, Document, Job, PageResult, RecordRow
 
 FINISHED = ("done", "failed")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -46,6 +43,8 @@ class JobView:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -74,11 +73,12 @@ def _job_view(job: Job, pages_finished: int) -> JobView:
     return JobView(
         job.id, job.sha256, job.filename, job.store_path, job.batch, job.status,
         job.error_code, job.error_message, job.kind, job.pages_total, pages_finished,
-        job.attempts, job.created_at, job.started_at, job.finished_at,
+        job.attempts, job.created_at, job.started_at, job.finished_at, job.lease_owner,
+        job.lease_until,
     )
 
 
-class ResultStore:
+class ResultStore(Leases):
     def __init__(self, url: str, *, run_migrations: bool = True):
         self.url = url
         self.engine: Engine = make_engine(url)
@@ -106,13 +106,15 @@ class ResultStore:
 
     # --- jobs -------------------------------------------------------------
 
-    def create_job(self, sha256: str, filename: str, store_path: str, batch: str | None) -> str:
-        job_id = uuid.uuid4().hex
+    def create_job(self, sha256: str, filename: str, store_path: str, batch: str | None,
+                   lease: tuple[str, float] | None = None) -> str:
+        job_id, now = uuid.uuid4().hex, utcnow()  # lease: (owner, seconds), the submitter's
+        owner, until = (lease[0], now + timedelta(seconds=lease[1])) if lease else (None, None)
         with self._tx() as s:
             s.add(Job(
                 id=job_id, sha256=sha256, filename=filename, store_path=store_path,
                 batch=batch, status="queued", attempts=0, start_deliveries=0,
-                assemble_deliveries=0, created_at=utcnow(),
+                assemble_deliveries=0, created_at=now, lease_owner=owner, lease_until=until,
             ))
         return job_id
 
@@ -186,9 +188,13 @@ class ResultStore:
 
     # --- deliveries (Redis has no dead-letter queue: count them here) ---------
 
-    def count_delivery(self, job_id: str, page: int | None = None, task: str = "page") -> int:
-        """Count one more delivery of a task of this job; return the new count."""
+    def count_delivery(self, job_id: str, page: int | None = None, task: str = "page",
+                       lease: tuple[str, float] | None = None) -> int:
+        """Count one more delivery of a task of this job (and touch its `lease`): the count."""
         with self._tx() as s:
+            if lease is not None:
+                s.execute(update(Job).where(Job.id == job_id).values(
+                    lease_owner=lease[0], lease_until=utcnow() + timedelta(seconds=lease[1])))
             if task == "page":
                 n = s.scalar(
                     update(PageResult)

@@ -70,6 +70,10 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     read_seconds: Mapped[float | None] = mapped_column(Float)
     assemble_seconds: Mapped[float | None] = mapped_column(Float)
+    # the lease (migration 0003): the process running the job ("host:pid:token") and until
+    # when; renewed by its heartbeat, so a job whose process died is found (workers/lease.py)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class PageResult(Base):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"  # 0003 (another change of issue 14) goes between when it lands
+down_revision = "0003_lease"
 branch_labels = None
 depends_on = None
 
