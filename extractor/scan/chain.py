@@ -1,7 +1,8 @@
 """Per text line: accept, ask the next engine of the chain, or flag (the OCR decision
 policy). Its thresholds are in thresholds.py.
 
-    decide          a cell's lines, each decided on its own, into one CellReading
+    decide          a cell's lines, each decided on its own, into one CellReading (in
+                    simplified glyphs, flagged where converted: script.py)
     decide_line     a line the primary is unsure of: the memo, else confirm_window
     confirm_window  the doubted characters shown to the second engine
     ask_chain       engines asked in turn; a sure one, two agreeing, or flagged
@@ -20,6 +21,7 @@ from extractor.record import Flag
 from extractor.scan import thresholds
 from extractor.scan.line_memo import LineMemo
 from extractor.scan.reading import CellReading
+from extractor.scan.script import simplify
 from extractor.scan.thresholds import (
     AGREE_CONFIDENCE,
     AMOUNT_CHARS,
@@ -58,7 +60,7 @@ def decide(
     text = "\n".join(x.text for x in lines if x.text)
     flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
                                 if text == "" or f != Flag.UNREADABLE))
-    return CellReading(text, min(x.confidence for x in lines), flags)
+    return simplify(CellReading(text, min(x.confidence for x in lines), flags))
 
 
 def decide_line(

@@ -40,6 +40,10 @@ INK_GREY = 128  # in a line crop, pixels darker than this are ink
 
 AMOUNT_CHARS = "0123456789.%-"  # a reading of only these is asked again as an amount
 
+# --- the form's script
+SCRIPT_CONVERSION = "t2s"  # OpenCC's traditional -> simplified (script.py): a reading's
+# traditional glyph is a slip on a simplified-Chinese form; converted, the cell flagged
+
 # --- what a cell reports
 FLAGGED_CEILING = 0.6  # a flagged cell never reports more than this
 UNREAD_CONFIDENCE = 0.0  # no engine read anything (or none ran)
