@@ -98,7 +98,7 @@ def test_without_tesseract_only_its_lines_change_and_are_flagged(monkeypatch, ty
         pytest.skip("Tesseract is not installed here: nothing to compare with")
     full, with_tess = _read(monkeypatch, typical_page, tesseract=True)
     bare, without = _read(monkeypatch, typical_page, tesseract=False)
-    assert full.engine == "tiny+rapid+tesseract" and bare.engine == "tiny+rapid"
+    assert full.engine == "tiny+ppocrv5+tesseract" and bare.engine == "tiny+ppocrv5"
     assert sum(a for a, _ in with_tess) >= 1  # the page does ask Tesseract
     assert len(with_tess) == len(without)
     for (asked, a), (_, b) in zip(with_tess, without, strict=True):

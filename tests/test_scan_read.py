@@ -53,7 +53,8 @@ def settings_for(engine: str, second: bool = False) -> Settings:
 def test_fake_engine_fills_every_inked_cell(form) -> None:
     image, truth, _ = form
     # a CJK answer: a lone glyph read as a Latin letter is flagged (chain._lone_letter)
-    register("fake-x", lambda: FakeEngine("字", 0.99, name="fake-x"))
+    # as many glyphs as the line's ink is ems wide: a reading must account for the ink
+    register("fake-x", lambda: FakeEngine(answer=_glyph_per_em, name="fake-x"))
     reading = read_image_page(image, SCALE, PAGE, settings_for("fake-x"))
     assert reading.engine == "fake-x" and len(reading.tables) == 1
     table = reading.tables[0]
@@ -67,6 +68,12 @@ def test_fake_engine_fills_every_inked_cell(form) -> None:
             assert set(c.text.replace("\n", "")) == {"字"} and not c.flags
         assert c.bbox[0] >= 0 and c.bbox[2] <= PAGE_W  # points, not pixels
     assert any("字" in ln.text for ln in reading.lines)  # title and year line were read
+
+
+def _glyph_per_em(crop: np.ndarray, _kind: str) -> OcrResult:
+    ys, xs = np.nonzero(crop < 128)
+    n = 1 if len(xs) == 0 else max(1, round((np.ptp(xs) + 1) / (np.ptp(ys) + 1)))
+    return OcrResult("字" * n, 0.99)
 
 
 def _decide(first: list[OcrResult], second: list[OcrResult] | None) -> CellReading:

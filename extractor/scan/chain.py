@@ -19,6 +19,7 @@ from extractor.compare import normalize_text
 from extractor.ocr import BY_ACCURACY, FAMILY, OcrEngine, OcrResult
 from extractor.record import Flag
 from extractor.scan import thresholds
+from extractor.scan.extent import accounts_for_ink
 from extractor.scan.line_memo import LineMemo
 from extractor.scan.reading import CellReading
 from extractor.scan.script import simplify
@@ -55,12 +56,20 @@ def decide(
         return CellReading("", UNREAD_CONFIDENCE, (Flag.UNREADABLE,))
     marked = list(marked) or [False] * len(crops)
     letter = _lone_letter("".join(r.text for r in first), crops)
-    lines = [decide_line(c, r, chain, not (m or letter), m, memo)
+    lines = [_account(c, decide_line(c, r, chain, not (m or letter), m, memo))
              for c, r, m in zip(crops, first, marked, strict=True)]
     text = "\n".join(x.text for x in lines if x.text)
     flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
                                 if text == "" or f != Flag.UNREADABLE))
     return simplify(CellReading(text, min(x.confidence for x in lines), flags))
+
+
+def _account(crop: np.ndarray, got: CellReading) -> CellReading:
+    """A line's reading that does not account for its ink (extent.py) is flagged."""
+    if accounts_for_ink(got.text, crop):
+        return got
+    flags = tuple(dict.fromkeys((*got.flags, Flag.LOW_CONFIDENCE)))
+    return CellReading(got.text, min(got.confidence, FLAGGED_CEILING), flags)
 
 
 def decide_line(
