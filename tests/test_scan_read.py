@@ -290,7 +290,8 @@ def test_a_doubted_character_is_confirmed_from_a_window_of_the_line() -> None:
         def read(image: np.ndarray, _kind: str) -> OcrResult:
             widths.append(image.shape[1])
             return OcrResult(answer if image.shape[1] < 400 else text, 0.99)
-        return FakeEngine(answer=read, name="rapid")
+        # of another family: two PP-OCR models agreeing on an ideograph settle nothing
+        return FakeEngine(answer=read, name="tesseract")
 
     tiny = FakeEngine(name="tiny")
     got = decide([line], [first], (tiny, window("朝阳区")))
@@ -298,3 +299,19 @@ def test_a_doubted_character_is_confirmed_from_a_window_of_the_line() -> None:
     widths.clear()  # the window reads otherwise: the whole line is asked
     got = decide([line], [first], (tiny, window("朝明区")))
     assert got.text == text and widths[0] < 400 and widths[1] == 400
+
+
+def test_kin_engines_agreeing_on_ideographs_is_no_second_opinion() -> None:
+    # tiny and ppocrv5 (both PP-OCR) read 棠 as 業 alike: their agreement on a CJK line
+    # does not settle it, however sure; an engine of another family is asked
+    crop = [np.full((20, 40), 255, np.uint8)]
+    tiny, v5 = _chain(("tiny", "", 0), ("ppocrv5", "業", 0.9))
+    got = decide(crop, [OcrResult("業", 0.8)], (tiny, v5))
+    assert "engines_disagree" in got.flags and got.confidence <= 0.6
+    tiny, v5, tess = _chain(("tiny", "", 0), ("ppocrv5", "業", 0.9), ("tesseract", "棠", 0.9))
+    got = decide(crop, [OcrResult("業", 0.8)], (tiny, v5, tess))
+    assert tess.calls == 1 and "engines_disagree" in got.flags
+    # on digits, where they err differently, their agreement counts
+    tiny, v5 = _chain(("tiny", "", 0), ("ppocrv5", "60.00", 0.9))
+    got = decide(crop, [OcrResult("60.00", 0.8)], (tiny, v5))
+    assert got.text == "60.00" and not got.flags

@@ -6,6 +6,7 @@ policy). Its thresholds are in thresholds.py.
     decide_line     a line the primary is unsure of: the memo, else confirm_window
     confirm_window  the doubted characters shown to the second engine
     ask_chain       engines asked in turn; a sure one, two agreeing, or flagged
+    shared_failure  two engines of a family agreeing on a glyph class they both misread
     despeck         a speck read as text at a line's start or end dropped
 """
 
@@ -112,12 +113,15 @@ def confirm_window(
     if x1 - x0 > WINDOW_MAX_SHARE * crop.shape[1]:
         return None
     said = "".join(g.text for g in glyphs[lo:hi + 1])
+    family = FAMILY.get(primary.name, primary.name)
+    kin = family == FAMILY.get(second.name, second.name)
+    if kin and shared_failure(family, said):
+        return None  # its agreement would count for nothing: not asked
     kind = "amount" if _numeric(said) else "text"
     other = despeck(second.recognize_batch([crop[:, x0:x1]], kind)[0])
     if other.partial or not other.text or normalize_text(other.text) != normalize_text(said):
         return None
     weakest = min(glyphs[i].confidence for i in unsure)
-    kin = FAMILY.get(primary.name, primary.name) == FAMILY.get(second.name, second.name)
     if kin and max(weakest, other.confidence) < KIN_AGREE_FLOOR:
         return None
     return CellReading(res.text, max(AGREE_CONFIDENCE, other.confidence))
@@ -142,7 +146,8 @@ def ask_chain(
                     continue
                 if normalize_text(prev.text) != normalize_text(res.text):
                     continue
-                if fam == family and max(prev.confidence, res.confidence) < KIN_AGREE_FLOOR:
+                if fam == family and (max(prev.confidence, res.confidence) < KIN_AGREE_FLOOR
+                                      or shared_failure(family, res.text)):
                     continue
                 better = prev if r < rank else res
                 if marked and better.confidence < MARKED_AGREE_FLOOR:
@@ -159,6 +164,28 @@ def ask_chain(
     best = min(seen, key=lambda s: s[0])[2]
     flags = (Flag.ENGINES_DISAGREE, Flag.LOW_CONFIDENCE) if len(chain) > 1 else (Flag.LOW_CONFIDENCE,)
     return CellReading(best.text, min(best.confidence, FLAGGED_CEILING), flags)
+
+
+def glyph_classes(text: str) -> set[str]:
+    """The glyph classes of a reading: cjk (ideographs, kana, CJK symbols), digit, latin,
+    sign (everything else)."""
+    out = set()
+    for ch in normalize_text(text):
+        if ord(ch) >= CJK_FIRST:
+            out.add("cjk")
+        elif ch.isdigit():
+            out.add("digit")
+        elif ch.isalpha():
+            out.add("latin")
+        elif not ch.isspace():
+            out.add("sign")
+    return out
+
+
+def shared_failure(family: str, text: str) -> bool:
+    """Two engines of `family` agreeing on `text` is no second opinion: they share a
+    failure mode on one of its glyph classes (thresholds.SHARED_FAILURES)."""
+    return bool(glyph_classes(text) & thresholds.SHARED_FAILURES.get(family, frozenset()))
 
 
 def despeck(res: OcrResult) -> OcrResult:
