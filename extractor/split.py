@@ -109,25 +109,29 @@ def continues(previous: Table, table: Table) -> bool:
 
 MIN_SHARED_EDGES = 3  # a continuation shares at least this many inner column edges
 EDGE_TOLERANCE = 0.012  # ... each within this share of the table's width
+ROW_SLACK_PT = 1.0  # a cell ending this near a table's bottom is in its last row
 
 
 def same_columns(previous: Table, table: Table) -> bool:
-    """Every inner column edge of `table`, as a share of its width, is one of `previous`'s
-    (a continuation prints some of the form's columns: the indicator table's, not the
-    funds'), and there are at least MIN_SHARED_EDGES of them: independent of where the
-    page puts the table and at what scale."""
-    mine, theirs = relative_edges(table), relative_edges(previous)
+    """Every inner column edge of `table`, as a share of its width, is one of those of
+    `previous`'s last row (the columns the form was printing when the page ended), and
+    there are at least MIN_SHARED_EDGES of them: independent of where the page puts the
+    table and at what scale."""
+    mine = relative_edges(table, table.col_edges)
+    bottom = previous.bbox[3]
+    last = [x for c in previous.cells if c.bbox[3] >= bottom - ROW_SLACK_PT for x in c.bbox[::2]]
+    theirs = relative_edges(previous, tuple(last))
     if len(mine) < MIN_SHARED_EDGES or not theirs:
         return False
     return all(min(abs(e - t) for t in theirs) <= EDGE_TOLERANCE for e in mine)
 
 
-def relative_edges(table: Table) -> list[float]:
-    """The inner vertical grid lines of a table, as shares of its width from its left."""
+def relative_edges(table: Table, xs: tuple[float, ...]) -> list[float]:
+    """Inner vertical edges `xs` of a table, as shares of its width from its left."""
     x0, x1 = table.bbox[0], table.bbox[2]
     if x1 - x0 <= 0:
         return []
-    return [(x - x0) / (x1 - x0) for x in table.col_edges
+    return [(x - x0) / (x1 - x0) for x in xs
             if EDGE_TOLERANCE < (x - x0) / (x1 - x0) < 1 - EDGE_TOLERANCE]
 
 
