@@ -135,6 +135,7 @@ class Flag(StrEnum):
     MISSING = "missing"
     VOCABULARY = "vocabulary"
     FORMAT = "validation:format"  # a typed value does not parse
+    ROWS_INCOMPLETE = "rows_incomplete"  # the indicator table never reached its closing row
 
 
 def validation_flag(rule: str) -> str:

@@ -84,7 +84,9 @@ class RecordJSON(TypedDict):
     indicators: Annotated[
         list[CellsJSON], Doc(description="the 绩效指标 rows in order, a CELL per column")
     ]
-    flags: Annotated[list[CellFlag], Doc(description="record-level findings: the rules that failed")]
+    flags: Annotated[
+        list[CellFlag], Doc(description="record-level findings: the rules that failed, rows_incomplete")
+    ]
     needs_review: Annotated[bool, Doc(description="true when the record or any cell has a flag")]
     layout_score: Annotated[Unit, Doc(description="extension: how well the layout fits the form")]
     validations: Annotated[list[ValidationJSON], Doc(description="extension: each failed rule")]

@@ -2,9 +2,13 @@
 
 A form starts at a table that prints a layout's start labels (项目名称 …) or
 sits under a layout's title; the first table of a page that does neither,
-and lines up with the open form's table, continues that form (a form running
+and has the open form's structure, continues that form (a form running
 onto the next page; a running header above it does not matter); any other
 page content that is no form is reported, never dropped silently.
+
+A continuation is known by its structure, not its position: its columns'
+edges, as shares of its own width, are the open table's (so a separately fed
+sheet at another offset or scale still joins; skew is taken out before).
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ def split_forms(
             nxt = reading.tables[i + 1].bbox[1] if i + 1 < len(reading.tables) else reading.page.height
             if starts_form(table, above, layouts):
                 forms.append(_Open([reading.page.number], [table], above))
-            elif i == 0 and forms and not forms[-1].closed and same_width(forms[-1].tables[-1], table):
+            elif i == 0 and forms and not forms[-1].closed and continues(forms[-1].tables[-1], table):
                 form = forms[-1]
                 if reading.page.number not in form.pages:
                     form.pages.append(reading.page.number)
@@ -96,6 +100,39 @@ def split_forms(
         FormInstance(tuple(f.pages), tuple(f.tables), f.lines_above, f.lines_below) for f in forms
     ]
     return instances, errors
+
+
+def continues(previous: Table, table: Table) -> bool:
+    """The table goes on from `previous`: it lines up with it, or it has its columns."""
+    return same_width(previous, table) or same_columns(previous, table)
+
+
+MIN_SHARED_EDGES = 3  # a continuation shares at least this many inner column edges
+EDGE_TOLERANCE = 0.012  # ... each within this share of the table's width
+ROW_SLACK_PT = 1.0  # a cell ending this near a table's bottom is in its last row
+
+
+def same_columns(previous: Table, table: Table) -> bool:
+    """Every inner column edge of `table`, as a share of its width, is one of those of
+    `previous`'s last row (the columns the form was printing when the page ended), and
+    there are at least MIN_SHARED_EDGES of them: independent of where the page puts the
+    table and at what scale."""
+    mine = relative_edges(table, table.col_edges)
+    bottom = previous.bbox[3]
+    last = [x for c in previous.cells if c.bbox[3] >= bottom - ROW_SLACK_PT for x in c.bbox[::2]]
+    theirs = relative_edges(previous, tuple(last))
+    if len(mine) < MIN_SHARED_EDGES or not theirs:
+        return False
+    return all(min(abs(e - t) for t in theirs) <= EDGE_TOLERANCE for e in mine)
+
+
+def relative_edges(table: Table, xs: tuple[float, ...]) -> list[float]:
+    """Inner vertical edges `xs` of a table, as shares of its width from its left."""
+    x0, x1 = table.bbox[0], table.bbox[2]
+    if x1 - x0 <= 0:
+        return []
+    return [(x - x0) / (x1 - x0) for x in xs
+            if EDGE_TOLERANCE < (x - x0) / (x1 - x0) < 1 - EDGE_TOLERANCE]
 
 
 def same_width(previous: Table, table: Table, tolerance: float = 0.03) -> bool:

@@ -1,6 +1,6 @@
 import pytest
 
-from extractor.layout.types import FORMAT_FLAG, grade_vocabulary, parse_value
+from extractor.layout.types import FORMAT_FLAG, IMPLAUSIBLE_FLAG, grade_vocabulary, parse_value
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,13 @@ from extractor.layout.types import FORMAT_FLAG, grade_vocabulary, parse_value
         ("phone", "010-6500 0508", None, ()),
         ("phone", "张琢", None, (FORMAT_FLAG,)),
         ("text", "39.7966.92", None, ()),
+        # types as priors: parses, but implausible for its type
+        ("percent", "99.9896", 99.9896, (IMPLAUSIBLE_FLAG,)),  # 99.98% with % read as 96
+        ("percent", "99.98%", 99.98, ()),
+        ("measure", "≥290%", 290.0, (IMPLAUSIBLE_FLAG,)),  # ≥90% with ≥ read as 2
+        ("measure", "≥90%", 90.0, ()),
+        ("measure", "120%", 120.0, ()),  # an actual over its target is no error
+        ("measure", "99.9896%", 99.9896, (IMPLAUSIBLE_FLAG,)),
     ],
 )
 def test_parse(type_name, text, value, flags):

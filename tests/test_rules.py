@@ -82,3 +82,13 @@ def test_a_grade_outside_the_targets_scale_is_flagged(spec):
     record = record_with(spec, rows={5: {"target": "高中低", "actual": "优"}})
     assert "vocabulary" in record.indicators[5]["actual"].flags
     assert not record_with(spec, rows={5: {"target": "高中低", "actual": "高"}}).indicators[5]["actual"].flags
+
+
+def test_a_term_off_by_ten_is_flagged_as_the_culprit_of_its_sum(spec):
+    # 分值 10 read as 100 (a decimal point or a symbol read as a digit): the sum fails,
+    # and the one term that ten times smaller makes it hold is flagged, not the column
+    record = record_with(spec, rows={0: {"weight": "100"}})
+    flag = "validation:weight_sum"
+    assert flag in record.indicators[0]["weight"].flags
+    assert flag in record.fields["total.weight"].flags
+    assert all(flag not in r["weight"].flags for r in record.indicators[1:])

@@ -53,7 +53,8 @@ def settings_for(engine: str, second: bool = False) -> Settings:
 def test_fake_engine_fills_every_inked_cell(form) -> None:
     image, truth, _ = form
     # a CJK answer: a lone glyph read as a Latin letter is flagged (chain._lone_letter)
-    register("fake-x", lambda: FakeEngine("字", 0.99, name="fake-x"))
+    # as many glyphs as the line's ink is ems wide: a reading must account for the ink
+    register("fake-x", lambda: FakeEngine(answer=_glyph_per_em, name="fake-x"))
     reading = read_image_page(image, SCALE, PAGE, settings_for("fake-x"))
     assert reading.engine == "fake-x" and len(reading.tables) == 1
     table = reading.tables[0]
@@ -67,6 +68,12 @@ def test_fake_engine_fills_every_inked_cell(form) -> None:
             assert set(c.text.replace("\n", "")) == {"字"} and not c.flags
         assert c.bbox[0] >= 0 and c.bbox[2] <= PAGE_W  # points, not pixels
     assert any("字" in ln.text for ln in reading.lines)  # title and year line were read
+
+
+def _glyph_per_em(crop: np.ndarray, _kind: str) -> OcrResult:
+    ys, xs = np.nonzero(crop < 128)
+    n = 1 if len(xs) == 0 else max(1, round((np.ptp(xs) + 1) / (np.ptp(ys) + 1)))
+    return OcrResult("字" * n, 0.99)
 
 
 def _decide(first: list[OcrResult], second: list[OcrResult] | None) -> CellReading:
@@ -283,7 +290,8 @@ def test_a_doubted_character_is_confirmed_from_a_window_of_the_line() -> None:
         def read(image: np.ndarray, _kind: str) -> OcrResult:
             widths.append(image.shape[1])
             return OcrResult(answer if image.shape[1] < 400 else text, 0.99)
-        return FakeEngine(answer=read, name="rapid")
+        # of another family: two PP-OCR models agreeing on an ideograph settle nothing
+        return FakeEngine(answer=read, name="tesseract")
 
     tiny = FakeEngine(name="tiny")
     got = decide([line], [first], (tiny, window("朝阳区")))
@@ -291,3 +299,19 @@ def test_a_doubted_character_is_confirmed_from_a_window_of_the_line() -> None:
     widths.clear()  # the window reads otherwise: the whole line is asked
     got = decide([line], [first], (tiny, window("朝明区")))
     assert got.text == text and widths[0] < 400 and widths[1] == 400
+
+
+def test_kin_engines_agreeing_on_ideographs_is_no_second_opinion() -> None:
+    # tiny and ppocrv5 (both PP-OCR) read 棠 as 業 alike: their agreement on a CJK line
+    # does not settle it, however sure; an engine of another family is asked
+    crop = [np.full((20, 40), 255, np.uint8)]
+    tiny, v5 = _chain(("tiny", "", 0), ("ppocrv5", "業", 0.9))
+    got = decide(crop, [OcrResult("業", 0.8)], (tiny, v5))
+    assert "engines_disagree" in got.flags and got.confidence <= 0.6
+    tiny, v5, tess = _chain(("tiny", "", 0), ("ppocrv5", "業", 0.9), ("tesseract", "棠", 0.9))
+    got = decide(crop, [OcrResult("業", 0.8)], (tiny, v5, tess))
+    assert tess.calls == 1 and "engines_disagree" in got.flags
+    # on digits, where they err differently, their agreement counts
+    tiny, v5 = _chain(("tiny", "", 0), ("ppocrv5", "60.00", 0.9))
+    got = decide(crop, [OcrResult("60.00", 0.8)], (tiny, v5))
+    assert got.text == "60.00" and not got.flags

@@ -23,6 +23,7 @@ from extractor.record import Flag, IndicatorColumn, field_key
 
 NUDGE = 2.0  # points past a label's edge to land inside the neighbouring cell
 SURE = 0.9  # below this confidence a field is flagged low_confidence
+ACROSS = 2  # a key cell running across this many other indicator columns closes the table
 
 MISSING = Field("", None, 0.0, (Flag.MISSING,))
 
@@ -136,14 +137,28 @@ def form_to_record(view: FormView, spec: LayoutSpec, fit: float) -> Record:
             else _header_columns(view, m.columns)
         )
         fields.update(_matrix_fields(view, m, cols, spec))
-    indicators = _indicator_rows(view, spec, indicator_cols) if spec.indicators else ()
+    indicators, closed = _indicator_rows(view, spec, indicator_cols) if spec.indicators else ((), True)
+    fields = {k: fields.get(k, MISSING) for k in spec.field_keys}
+    if not closed:  # rows may be missing: the totals cannot be checked against them
+        fields = {k: f.with_flags(Flag.ROWS_INCOMPLETE) if k in _total_keys(spec) else f
+                  for k, f in fields.items()}
     return Record(
         layout=spec.id,
         pages=view.form.pages,
-        fields={k: fields.get(k, MISSING) for k in spec.field_keys},
+        fields=fields,
         indicators=indicators,
+        flags=() if closed else (Flag.ROWS_INCOMPLETE,),
         layout_score=round(fit, 3),
     )
+
+
+def _total_keys(spec: LayoutSpec) -> set[str]:
+    """The fields of the row that closes the indicator table (总分: total.weight …)."""
+    if spec.indicators is None:
+        return set()
+    end = {normalize_text(e) for e in spec.indicators.end}
+    return {field_key(m.prefix, row, c.key) for m in spec.matrices for row, labels in m.rows
+            if end & {normalize_text(lb) for lb in labels} for c in m.columns}
 
 
 def to_field(cell: Cell, page: int, type_name: str, label_score: float = 1.0) -> Field:
@@ -250,38 +265,81 @@ def _matrix_fields(
 
 def _indicator_rows(
     view: FormView, spec: LayoutSpec, cols: list[Column]
-) -> tuple[dict[str, Field], ...]:
+) -> tuple[tuple[dict[str, Field], ...], bool]:
+    """The indicator rows, and whether the table reached its closing row (总分): a row
+    printing an end label, or one whose key cell runs across ACROSS other columns (the
+    closing row's label cell over 一级/二级/三级指标; no indicator row has one)."""
     assert spec.indicators is not None
     by_key = {c.spec.key: c for c in cols}
     key_col = by_key.get(spec.indicators.key)
     if key_col is None:
-        return ()
+        return (), False
     end_cells = {id(h.cell) for h in view.labels.find(spec.indicators.end) if h.score >= SURE}
+    others = [c.x for c in cols if c is not key_col]
     rows: list[dict[str, Field]] = []
+    where: list[dict[str, tuple[int, Cell]]] = []  # the cell each inherited column came from
     for ti, key_cell in _column_cells(view, key_col):
         table = view.form.tables[ti]
         if any(
             id(c) in end_cells and c.bbox[1] - NUDGE <= key_cell.y_mid <= c.bbox[3] + NUDGE
             for c in table.cells
-        ):
-            break
+        ) or (rows and sum(key_cell.bbox[0] <= x <= key_cell.bbox[2] for x in others) >= ACROSS):
+            return _grade_rows(fill_merged(rows, where, view, spec), spec), True
         row: dict[str, Field] = {}
+        where.append({})
         for c in spec.indicators.columns:
             col = by_key.get(c.key)
             cell = view.tables[ti].cell_at(col.x, key_cell.y_mid) if col else None
             if cell is None or col is None:
                 row[c.key] = MISSING
-            elif rows and c.key in spec.indicators.inherit and _continues_merge(cell, ti, col):
-                row[c.key] = rows[-1][c.key]
-            else:
-                row[c.key] = to_field(cell, table.page, c.type, col.header.score)
-        rows.append(check_grade(row, spec.vocabularies))
-    return tuple(rows)
+                continue
+            row[c.key] = to_field(cell, table.page, c.type, col.header.score)
+            if c.key in spec.indicators.inherit:
+                where[-1][c.key] = (ti, cell)
+        rows.append(row)
+    return _grade_rows(fill_merged(rows, where, view, spec), spec), False
 
 
-def _continues_merge(cell: Cell, ti: int, col: Column) -> bool:
-    """A blank cell atop a continuation page is the rest of a merged cell split by the break."""
-    return ti > col.header.table and cell.row == 0 and not cell.text.strip()
+def _grade_rows(rows: list[dict[str, Field]], spec: LayoutSpec) -> tuple[dict[str, Field], ...]:
+    return tuple(check_grade(r, spec.vocabularies) for r in rows)
+
+
+def fill_merged(
+    rows: list[dict[str, Field]], where: list[dict[str, tuple[int, Cell]]],
+    view: FormView, spec: LayoutSpec,
+) -> list[dict[str, Field]]:
+    """Merged cells (一级指标, 二级指标) repeated into every row they span, across page
+    breaks both ways: a span cut by a break has its text on one side only (on the lines
+    below the break, the rows above it are blank; or the reverse). A blank cell under a
+    filled one that the grid shows as a cell of its own (a ruling between them on a scan,
+    or a form left blank there) is repeated too, but flagged low_confidence."""
+    assert spec.indicators is not None
+    rows = [dict(r) for r in rows]
+    for k in spec.indicators.inherit:
+        for i in range(len(rows) - 2, -1, -1):  # up: a span's rows above its text
+            here, below = where[i].get(k), where[i + 1].get(k)
+            if here is None or below is None or not _blank(rows[i][k]) or _blank(rows[i + 1][k]):
+                continue
+            split = below[0] > here[0] and below[1].row == 0 and _at_bottom(view, *here)
+            if split or below[1] is here[1]:
+                rows[i][k] = rows[i + 1][k]
+        for i in range(1, len(rows)):  # down: a span's rows below its text
+            here, above = where[i].get(k), where[i - 1].get(k)
+            if here is None or above is None or not _blank(rows[i][k]) or _blank(rows[i - 1][k]):
+                continue
+            split = here[0] > above[0] and here[1].row == 0
+            same = split or here[1] is above[1]
+            rows[i][k] = rows[i - 1][k] if same else rows[i - 1][k].with_flags(Flag.LOW_CONFIDENCE)
+    return rows
+
+
+def _blank(f: Field) -> bool:
+    return not f.text.strip() and Flag.MISSING not in f.flags
+
+
+def _at_bottom(view: FormView, ti: int, cell: Cell) -> bool:
+    """The cell reaches its table's last row (a span a page break may cut)."""
+    return cell.row + cell.row_span >= len(view.form.tables[ti].row_edges) - 1
 
 
 def _column_cells(view: FormView, col: Column) -> list[tuple[int, Cell]]:

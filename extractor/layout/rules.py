@@ -4,6 +4,10 @@ A failed rule adds `validation:<id>` to the record and to the cells it marks
 (by default every cell it read; a sum over a column marks just its total,
 so one misread cell does not flag the column), and a RuleFailure naming
 every cell it read (emitted as `validations`, highlighted for a reviewer).
+
+A failed rule also flags, marked or not, each cell whose value ten times larger or
+smaller would make it hold (SHIFTS): a decimal point lost (`2.5` read `25`) or a
+symbol read as a digit is the likely culprit, not the total the rule marks.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import replace
 
 from extractor.layout.expr import Resolver, Value, evaluate
 from extractor.layout.spec import LayoutSpec, RuleSpec
-from extractor.models import Record, RuleFailure
+from extractor.models import Field, Record, RuleFailure
 from extractor.record import CellKey, row_key, validation_flag
 
 
@@ -31,6 +35,33 @@ def _record_resolver(record: Record, row: int | None = None) -> Resolver:
     return resolve
 
 
+SHIFTS = (10.0, 0.1)  # a value off by these factors is a decimal point lost or gained
+
+
+def _shifted(resolve: Resolver, key: str, factor: float) -> Resolver:
+    """`resolve` with the value of one cell multiplied by `factor`."""
+    def shifted(name: str) -> tuple[Value, tuple[str, ...]]:
+        value, keys = resolve(name)
+        if key not in keys:
+            return value, keys
+        if isinstance(value, list):
+            i = keys.index(key)
+            v = value[i]
+            value = [*value[:i], None if v is None else v * factor, *value[i + 1:]]
+        elif isinstance(value, (int, float)):
+            value = value * factor
+        return value, keys
+    return shifted
+
+
+def culprits(rule: RuleSpec, record: Record, row: int | None, cells: tuple[str, ...]) -> tuple[str, ...]:
+    """The cells of a failed rule whose value off by a factor of ten would make it hold."""
+    assert rule.tree is not None
+    resolve = _record_resolver(record, row)
+    return tuple(k for k in cells if any(
+        evaluate(rule.tree, _shifted(resolve, k, f))[0] is True for f in SHIFTS))
+
+
 def check_rule(rule: RuleSpec, record: Record) -> list[RuleFailure]:
     tree = rule.tree
     assert tree is not None, "rules are compiled when their layout is loaded"
@@ -45,6 +76,28 @@ def check_rule(rule: RuleSpec, record: Record) -> list[RuleFailure]:
             message = (rule.message or rule.check) + where
             failures.append(RuleFailure(rule.id, cells, message))
     return failures
+
+
+def _flag_culprits(record: Record, spec: LayoutSpec) -> Record:
+    """Each failed rule's cells off by a factor of ten flagged, marked or not."""
+    fields, rows = dict(record.fields), [dict(r) for r in record.indicators]
+    for rule in spec.rules:
+        for failure in check_rule(rule, record):
+            row = _row_of(failure, rule, record)
+            for key in culprits(rule, record, row, failure.cells):
+                k = CellKey.parse(key)
+                target: dict[str, Field] = fields if k.row is None else rows[k.row]
+                name = key if k.row is None else k.name
+                if name in target:
+                    target[name] = target[name].with_flags(validation_flag(failure.rule))
+    return replace(record, fields=fields, indicators=tuple(rows))
+
+
+def _row_of(failure: RuleFailure, rule: RuleSpec, record: Record) -> int | None:
+    if rule.each != "indicators":
+        return None
+    rows = {CellKey.parse(k).row for k in failure.cells} - {None}
+    return rows.pop() if len(rows) == 1 else None
 
 
 def _marked(key: str, mark: tuple[str, ...]) -> bool:
@@ -74,6 +127,6 @@ def _flag_cells(record: Record, failures: list[tuple[RuleFailure, tuple[str, ...
 def validate(record: Record, spec: LayoutSpec) -> Record:
     marked = [(f, rule.mark) for rule in spec.rules for f in check_rule(rule, record)]
     failures = [f for f, _ in marked]
-    flagged = _flag_cells(record, marked)
+    flagged = _flag_culprits(_flag_cells(record, marked), spec)
     flags = tuple(dict.fromkeys(record.flags + tuple(validation_flag(f.rule) for f in failures)))
     return replace(flagged, flags=flags, failures=record.failures + tuple(failures))

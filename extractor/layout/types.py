@@ -2,7 +2,10 @@
 
 A value that does not parse is kept as text, gets value None and the flag
 `validation:format`; a cell marking "not applicable" (— / 不适用 …) is None
-without a flag.
+without a flag. A type is also a prior: a value that parses but that its type
+makes implausible keeps its value and gets `validation:implausible` (a percent
+printed to more than two decimals, `99.9896` for `99.98%`; a bound such as
+`≥290%` on a share, which a `≥` read as `2` makes).
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ import re
 from collections.abc import Callable
 
 from extractor.compare import normalize_text
-from extractor.record import Flag
+from extractor.record import Flag, validation_flag
 
 FORMAT_FLAG = Flag.FORMAT.value
+IMPLAUSIBLE_FLAG = validation_flag("implausible")
+PERCENT_DECIMALS = 2  # a percent is printed to at most this many decimals
+BOUND_MAX_PERCENT = 100.0  # a bound on a share (≥ 90%) is at most this
+_PERCENT_UNITS = {"%", "％", "百分比"}
 NOT_APPLICABLE = {"", "-", "--", "/", "\\", "无", "不适用", "N/A", "n/a", "×"}
 
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
@@ -53,8 +60,16 @@ def parse_percent(text: str) -> Parsed:
         return None, ()
     m = _PERCENT.fullmatch(norm)
     if m:
-        return _number(m.group(1)), ()
+        return _number(m.group(1)), _percent_prior(m.group(1))
     return None, (FORMAT_FLAG,)
+
+
+def _percent_prior(number: str, bound: bool = False) -> tuple[str, ...]:
+    """A percent with more decimals than one is printed with, or a bound over 100%."""
+    decimals = len(number.split(".", 1)[1]) if "." in number else 0
+    if decimals > PERCENT_DECIMALS or (bound and _number(number) > BOUND_MAX_PERCENT):
+        return (IMPLAUSIBLE_FLAG,)
+    return ()
 
 
 def parse_measure(text: str) -> Parsed:
@@ -63,7 +78,12 @@ def parse_measure(text: str) -> Parsed:
     norm = normalize_text(text)
     m = _MEASURE.fullmatch(norm)
     if m and not re.search(r"\d", m.group(2) or ""):
-        return _number(m.group(1)), ()
+        unit = (m.group(2) or "").strip()
+        prior: tuple[str, ...] = ()
+        if unit in _PERCENT_UNITS:
+            bound = not norm[:1].isdigit() and not norm.startswith((".", "+", "-"))
+            prior = _percent_prior(m.group(1), bound)
+        return _number(m.group(1)), prior
     return None, ()
 
 

@@ -3,6 +3,7 @@ line marked if a mark (seal, signature) runs through or near it; cells read from
 their shape alone (shapes.py) or empty once a pale seal is faded set aside.
 
     cells_to_lines  line crops of every cell with text, and the cells read without OCR
+    unlined         a cell with a mark but no line of text: its shape, or flagged
     marked_rows     the rows of a cell a mark reaches
     crossing_rows   the rows of strokes running into a cell across its ruling
 """
@@ -15,12 +16,13 @@ import cv2
 import numpy as np
 
 from extractor.models import BBox, Table
+from extractor.record import Flag
 from extractor.scan.ink import DOT_PT, PageInk
 from extractor.scan.lines import RULING_BAND_PT, components
 from extractor.scan.reading import CellReading
 from extractor.scan.shapes import read_shape
 from extractor.scan.text_lines import text_bands
-from extractor.scan.thresholds import FADED_EMPTY_CONFIDENCE
+from extractor.scan.thresholds import EMPTY_CONFIDENCE, FADED_EMPTY_CONFIDENCE, UNREAD_CONFIDENCE
 
 INSET_PT = 1.2  # cell crop inset from the cell's rulings
 MIN_INK_PT2 = 1.2  # a cell with less text ink than this is empty
@@ -58,7 +60,9 @@ def cells_to_lines(
             continue
         sub = text_ink[y0:y1, x0:x1]
         if np.count_nonzero(sub) < min_ink:
-            if np.count_nonzero(ink.seal[y0:y1, x0:x1]) >= min_ink:
+            if (got := unlined(sub, clean[y0:y1, x0:x1], scale)) is not None:
+                preset[ci] = got
+            elif np.count_nonzero(ink.seal[y0:y1, x0:x1]) >= min_ink:
                 preset[ci] = CellReading("", FADED_EMPTY_CONFIDENCE)
             continue
         near = int(MARK_NEAR_PT * scale)  # a mark the rulings cut off at the cell's border
@@ -67,6 +71,9 @@ def cells_to_lines(
             preset[ci] = shape
             continue
         bands = text_bands(sub, scale)
+        if not bands:  # ink, but too little for a line of text
+            preset[ci] = unlined(sub, clean[y0:y1, x0:x1], scale) or CellReading("", EMPTY_CONFIDENCE)
+            continue
         for (ly0, ly1, lx0, lx1), (top, bottom) in zip(bands, _line_rows(bands, sub.shape[0], near),
                                                        strict=True):
             grow = max(0, int(MIN_LINE_PT * scale) - (ly1 - ly0)) // 2
@@ -75,6 +82,19 @@ def cells_to_lines(
             marked = bool(((mark_rows >= top) & (mark_rows < bottom)).any())
             jobs.append(LineJob((index, ci), crop, marked))
     return jobs, preset
+
+
+def unlined(sub: np.ndarray, gray: np.ndarray, scale: float) -> CellReading | None:
+    """A cell whose ink makes no line of text: None if it holds no mark (specks only);
+    else the mark read from its shape (a thin or faint dash), or the cell flagged
+    unreadable: an inked cell is never confidently empty."""
+    n, _, stats = blobs = components(sub)
+    dot = DOT_PT * scale
+    if not any(max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) >= dot
+               for i in range(1, n)):
+        return None
+    return read_shape(sub, gray, scale, blobs) or CellReading(
+        "", UNREAD_CONFIDENCE, (Flag.UNREADABLE, Flag.LOW_CONFIDENCE))
 
 
 def _line_rows(

@@ -1,10 +1,12 @@
 """Per text line: accept, ask the next engine of the chain, or flag (the OCR decision
 policy). Its thresholds are in thresholds.py.
 
-    decide          a cell's lines, each decided on its own, into one CellReading
+    decide          a cell's lines, each decided on its own, into one CellReading (in
+                    simplified glyphs, flagged where converted: script.py)
     decide_line     a line the primary is unsure of: the memo, else confirm_window
     confirm_window  the doubted characters shown to the second engine
     ask_chain       engines asked in turn; a sure one, two agreeing, or flagged
+    shared_failure  two engines of a family agreeing on a glyph class they both misread
     despeck         a speck read as text at a line's start or end dropped
 """
 
@@ -18,8 +20,10 @@ from extractor.compare import normalize_text
 from extractor.ocr import BY_ACCURACY, FAMILY, OcrEngine, OcrResult
 from extractor.record import Flag
 from extractor.scan import thresholds
+from extractor.scan.extent import accounts_for_ink
 from extractor.scan.line_memo import LineMemo
 from extractor.scan.reading import CellReading
+from extractor.scan.script import simplify
 from extractor.scan.thresholds import (
     AGREE_CONFIDENCE,
     AMOUNT_CHARS,
@@ -53,12 +57,20 @@ def decide(
         return CellReading("", UNREAD_CONFIDENCE, (Flag.UNREADABLE,))
     marked = list(marked) or [False] * len(crops)
     letter = _lone_letter("".join(r.text for r in first), crops)
-    lines = [decide_line(c, r, chain, not (m or letter), m, memo)
+    lines = [_account(c, decide_line(c, r, chain, not (m or letter), m, memo))
              for c, r, m in zip(crops, first, marked, strict=True)]
     text = "\n".join(x.text for x in lines if x.text)
     flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
                                 if text == "" or f != Flag.UNREADABLE))
-    return CellReading(text, min(x.confidence for x in lines), flags)
+    return simplify(CellReading(text, min(x.confidence for x in lines), flags))
+
+
+def _account(crop: np.ndarray, got: CellReading) -> CellReading:
+    """A line's reading that does not account for its ink (extent.py) is flagged."""
+    if accounts_for_ink(got.text, crop):
+        return got
+    flags = tuple(dict.fromkeys((*got.flags, Flag.LOW_CONFIDENCE)))
+    return CellReading(got.text, min(got.confidence, FLAGGED_CEILING), flags)
 
 
 def decide_line(
@@ -101,12 +113,15 @@ def confirm_window(
     if x1 - x0 > WINDOW_MAX_SHARE * crop.shape[1]:
         return None
     said = "".join(g.text for g in glyphs[lo:hi + 1])
+    family = FAMILY.get(primary.name, primary.name)
+    kin = family == FAMILY.get(second.name, second.name)
+    if kin and shared_failure(family, said):
+        return None  # its agreement would count for nothing: not asked
     kind = "amount" if _numeric(said) else "text"
     other = despeck(second.recognize_batch([crop[:, x0:x1]], kind)[0])
     if other.partial or not other.text or normalize_text(other.text) != normalize_text(said):
         return None
     weakest = min(glyphs[i].confidence for i in unsure)
-    kin = FAMILY.get(primary.name, primary.name) == FAMILY.get(second.name, second.name)
     if kin and max(weakest, other.confidence) < KIN_AGREE_FLOOR:
         return None
     return CellReading(res.text, max(AGREE_CONFIDENCE, other.confidence))
@@ -131,7 +146,8 @@ def ask_chain(
                     continue
                 if normalize_text(prev.text) != normalize_text(res.text):
                     continue
-                if fam == family and max(prev.confidence, res.confidence) < KIN_AGREE_FLOOR:
+                if fam == family and (max(prev.confidence, res.confidence) < KIN_AGREE_FLOOR
+                                      or shared_failure(family, res.text)):
                     continue
                 better = prev if r < rank else res
                 if marked and better.confidence < MARKED_AGREE_FLOOR:
@@ -148,6 +164,28 @@ def ask_chain(
     best = min(seen, key=lambda s: s[0])[2]
     flags = (Flag.ENGINES_DISAGREE, Flag.LOW_CONFIDENCE) if len(chain) > 1 else (Flag.LOW_CONFIDENCE,)
     return CellReading(best.text, min(best.confidence, FLAGGED_CEILING), flags)
+
+
+def glyph_classes(text: str) -> set[str]:
+    """The glyph classes of a reading: cjk (ideographs, kana, CJK symbols), digit, latin,
+    sign (everything else)."""
+    out = set()
+    for ch in normalize_text(text):
+        if ord(ch) >= CJK_FIRST:
+            out.add("cjk")
+        elif ch.isdigit():
+            out.add("digit")
+        elif ch.isalpha():
+            out.add("latin")
+        elif not ch.isspace():
+            out.add("sign")
+    return out
+
+
+def shared_failure(family: str, text: str) -> bool:
+    """Two engines of `family` agreeing on `text` is no second opinion: they share a
+    failure mode on one of its glyph classes (thresholds.SHARED_FAILURES)."""
+    return bool(glyph_classes(text) & thresholds.SHARED_FAILURES.get(family, frozenset()))
 
 
 def despeck(res: OcrResult) -> OcrResult:

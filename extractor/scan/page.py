@@ -34,6 +34,7 @@ from extractor.scan.line_memo import LineMemo
 from extractor.scan.lines import components, find_tables
 from extractor.scan.preprocess import prepare_page
 from extractor.scan.reading import CellReading
+from extractor.scan.script import simplify
 from extractor.scan.text_lines import text_bands
 from extractor.scan.thresholds import EMPTY_CONFIDENCE, UNREAD_CONFIDENCE
 
@@ -172,11 +173,12 @@ def outside_lines(
         return []
     crops = [padded_crop(clean, *b, int(PAD_PT * scale)) for b in boxes]
     results = engine.recognize_batch(crops, "text")
-    return [
-        TextLine(r.text, tuple(v / scale for v in b), r.confidence)  # type: ignore[arg-type]
-        for b, r in zip(boxes, results, strict=True)
-        if r.text
-    ]
+    out = []
+    for b, r in zip(boxes, results, strict=True):
+        if r.text:  # in simplified glyphs (script.py), unsure where converted
+            got = simplify(CellReading(r.text, r.confidence))
+            out.append(TextLine(got.text, tuple(v / scale for v in b), got.confidence))  # type: ignore[arg-type]
+    return out
 
 
 def _drop_big_blobs(ink: np.ndarray, scale: float) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from extractor.scan.ink import DOT_PT
 from extractor.scan.lines import components
 from extractor.scan.reading import CellReading
 from extractor.scan.signs import GLYPH_MIN_PT2, Blobs, glyph_blobs, lone_sign
@@ -31,11 +32,13 @@ SLASH_BOW_PX, SLASH_BOW_PT = 1.0, 0.4  # its rows' centres off a straight line b
 SLASH_MIN_SLOPE, SLASH_MAX_SLOPE = -1.0, -0.18  # x per row down (< 0: rising to the right)
 
 
-def read_shape(ink: np.ndarray, gray: np.ndarray, scale: float) -> CellReading | None:
+def read_shape(
+    ink: np.ndarray, gray: np.ndarray, scale: float, blobs: Blobs | None = None
+) -> CellReading | None:
     """A cell read from its shape alone: a lone dash, slash or comparison sign."""
     if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * scale * scale:
         return None  # more ink than any of them, specks and all: text
-    blobs = components(ink)
+    blobs = blobs or components(ink)
     if is_lone_dash(ink, scale, blobs):
         return CellReading("—", DASH_CONFIDENCE)
     if is_lone_slash(ink, scale, blobs):
@@ -49,7 +52,9 @@ def is_lone_dash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> b
     """One flat bar, 3-20 pt long and under 1.6 pt thick: a dash (—), which recognisers
     read as 一, | or 1 when it stands alone."""
     _, _, stats = blobs or components(ink)
-    kept = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= GLYPH_MIN_PT2 * scale * scale]
+    # a blob counts if it has a glyph's ink or a dot's length: a thin or faint bar does
+    kept = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= GLYPH_MIN_PT2 * scale * scale
+            or max(s[cv2.CC_STAT_WIDTH], s[cv2.CC_STAT_HEIGHT]) >= DOT_PT * scale]
     if len(kept) != 1:
         return False
     w, h = int(kept[0][cv2.CC_STAT_WIDTH]), int(kept[0][cv2.CC_STAT_HEIGHT])

@@ -25,6 +25,15 @@ ACCEPT_DEFAULT = 0.95  # ... for an engine not in ACCEPT (a test's fake, a new e
 # --- two readings agreeing
 AGREE_CONFIDENCE = 0.95  # the least a line two engines read the same reports
 KIN_AGREE_FLOOR = 0.85  # two engines of one family agreeing: the surer must be this sure
+# Engines that agree are not always independent. Two engines of one family (ocr.FAMILY)
+# share a failure mode on a glyph class when they share the model's design, dictionary
+# and training text for it: the PP-OCR models (tiny, ppocrv5) both read 棠 as 業 and 响
+# as 喃, a confusable their common training makes likely. Their agreement on a line
+# holding a glyph of such a class counts for nothing: the line goes on to an engine of
+# another family (Tesseract), or is flagged. On other classes (digits, Latin, signs:
+# small closed sets both read well, where they do err differently) it counts, above
+# KIN_AGREE_FLOOR. Measured with bench/bench_scan.py --engine-use (lines per engine).
+SHARED_FAILURES: dict[str, frozenset[str]] = {"pp-ocr": frozenset({"cjk"})}
 MARKED_AGREE_FLOOR = 0.5  # under a mark, agreement counts only above this primary score
 WINDOW_MAX_SHARE = 0.6  # a doubt wider than this share of its line: the whole line is asked
 
@@ -39,6 +48,10 @@ CJK_FIRST = 0x2E80  # code points from here on are CJK (radicals, kana, ideograp
 INK_GREY = 128  # in a line crop, pixels darker than this are ink
 
 AMOUNT_CHARS = "0123456789.%-"  # a reading of only these is asked again as an amount
+
+# --- the form's script
+SCRIPT_CONVERSION = "t2s"  # OpenCC's traditional -> simplified (script.py): a reading's
+# traditional glyph is a slip on a simplified-Chinese form; converted, the cell flagged
 
 # --- what a cell reports
 FLAGGED_CEILING = 0.6  # a flagged cell never reports more than this

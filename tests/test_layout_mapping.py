@@ -1,0 +1,81 @@
+"""Indicator rows on synthetic grids (extractor/layout/mapping.py): merged 一级/二级指标
+cells repeated into every row they span, across a page break both ways; the closing row
+known by its shape as well as its label; a table that never reaches it flagged
+rows_incomplete, with its total cells."""
+
+from __future__ import annotations
+
+from extractor.layout.mapping import map_form
+from extractor.layout.spec import load_layouts
+from extractor.models import Cell, FormInstance, Table
+from extractor.record import Flag
+
+from .conftest import ROOT
+
+XS = [50.0, 110.0, 180.0, 290.0, 360.0, 430.0, 470.0, 510.0]
+HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+RH = 20.0
+
+
+def _table(page: int, rows: list[list[str]], spans: dict[tuple[int, int], tuple[int, int]]) -> Table:
+    """rows of 7 texts; spans[(row, col)] = (row_span, col_span); a cell under a span is
+    given as None in `rows`."""
+    cells = []
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text is None:
+                continue
+            rs, cs = spans.get((r, c), (1, 1))
+            bbox = (XS[c], 100 + r * RH, XS[c + cs], 100 + (r + rs) * RH)
+            cells.append(Cell(bbox, r, c, rs, cs, text=text, confidence=1.0))
+    ys = tuple(100 + r * RH for r in range(len(rows) + 1))
+    return Table(page, (XS[0], ys[0], XS[-1], ys[-1]), tuple(cells), ys, tuple(XS))
+
+
+def _record(tables: list[Table], tmp_path):  # type: ignore[no-untyped-def]
+    spec = (ROOT / "tests" / "data" / "mini-layout.yaml").read_text(encoding="utf-8")
+    (tmp_path / "mini.yaml").write_text(  # the merged columns a page break may split
+        spec.replace("  end: 总分\n", "  end: 总分\n  inherit: [level1, level2]\n"), encoding="utf-8")
+    layouts = load_layouts(tmp_path)
+    form = FormInstance(tuple(t.page for t in tables), tuple(tables), ())
+    got = map_form(form, layouts, 0.0)
+    assert not isinstance(got, Exception) and isinstance(got, tuple)
+    return got[1]
+
+
+TOP = [["项目名称", "x", None, None, None, None, None], ["主管部门", "x", "实施单位", "x", None, None, None],
+       HEADER]
+TOP_SPANS = {(0, 1): (1, 6), (1, 3): (1, 4)}
+
+
+def test_a_span_cut_by_a_page_break_is_repeated_both_ways(tmp_path) -> None:
+    # page 1: 产出指标 spans its last two rows, its text printed on page 2's part
+    first = _table(1, [*TOP, ["", "", "a", "1", "1", "10", "10"], [None, None, "b", "1", "1", "10", "10"]],
+                   {**TOP_SPANS, (3, 0): (2, 1), (3, 1): (2, 1)})
+    rest = _table(2, [["产出指标", "数量指标", "c", "1", "1", "10", "10"],
+                      ["总分", None, None, None, None, "30", "30"]], {(1, 0): (1, 5)})
+    record = _record([first, rest], tmp_path)
+    assert [r["level1"].text for r in record.indicators] == ["产出指标"] * 3
+    assert [r["level2"].text for r in record.indicators] == ["数量指标"] * 3
+    assert all(not r["level1"].flags for r in record.indicators)
+    assert record.flags == ()
+
+
+def test_a_closing_row_whose_label_is_misread_still_closes_the_table(tmp_path) -> None:
+    table = _table(1, [*TOP, ["产出指标", "数量指标", "a", "1", "1", "10", "10"],
+                       ["忌分", None, None, None, None, "10", "10"]], {**TOP_SPANS, (4, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    assert [r["name"].text for r in record.indicators] == ["a"]
+    assert Flag.ROWS_INCOMPLETE not in record.flags
+
+
+def test_a_table_without_its_closing_row_is_flagged_rows_incomplete(tmp_path) -> None:
+    table = _table(1, [*TOP, ["产出指标", "数量指标", "a", "1", "1", "10", "10"],
+                       ["", "", "b", "1", "1", "10", "10"]], TOP_SPANS)
+    record = _record([table], tmp_path)
+    assert Flag.ROWS_INCOMPLETE in record.flags
+    assert Flag.ROWS_INCOMPLETE in record.fields["total.score"].flags
+    assert Flag.ROWS_INCOMPLETE in record.fields["total.weight"].flags
+    # a blank cell the grid shows as a cell of its own is repeated, but flagged
+    second = record.indicators[1]
+    assert second["level1"].text == "产出指标" and Flag.LOW_CONFIDENCE in second["level1"].flags

@@ -1,0 +1,77 @@
+"""A reading must account for the ink (extractor/scan/cells.py unlined, extent.py): a
+cell whose only mark is too thin for a text line is read from its shape or flagged,
+never confidently empty; a line read with fewer or narrower glyphs than its ink needs is
+flagged."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from devkit.fake_ocr import FakeEngine
+from extractor.models import Cell, Table
+from extractor.ocr import OcrResult
+from extractor.record import Flag
+from extractor.scan.cells import cells_to_lines
+from extractor.scan.chain import decide
+from extractor.scan.extent import accounts_for_ink
+from extractor.scan.ink import PageInk
+from extractor.scan.thresholds import EMPTY_CONFIDENCE, FLAGGED_CEILING
+
+SCALE = 200 / 72
+H, W = 200, 400  # a page of one cell, in pixels
+
+
+def _page(draw) -> tuple[PageInk, Table]:  # type: ignore[no-untyped-def]
+    gray = np.full((H, W), 255, np.uint8)
+    draw(gray)
+    text = ((gray < 128) * 255).astype(np.uint8)
+    none = np.zeros((H, W), bool)
+    ink = PageInk(text, gray, np.zeros((H, W), np.uint8), none, none)
+    cell = Cell((0.0, 0.0, W / SCALE, H / SCALE), 0, 0)
+    return ink, Table(1, cell.bbox, (cell,))
+
+
+def test_a_thin_dash_is_read_from_its_shape_not_as_an_empty_cell() -> None:
+    # 5 pt long, 1 px thick: under a text line's ink (text_lines.MIN_BAND_PT2)
+    ink, table = _page(lambda g: cv2.line(g, (190, 100), (204, 100), 0, 1))
+    jobs, preset = cells_to_lines(0, table, ink, SCALE)
+    assert not jobs and preset[0].text == "—"
+
+
+def test_an_unshaped_mark_with_no_line_is_flagged_not_empty() -> None:
+    # a faint short tick: no dash, slash or sign, no line of text
+    ink, table = _page(lambda g: cv2.line(g, (190, 96), (192, 105), 0, 1))
+    _jobs, preset = cells_to_lines(0, table, ink, SCALE)
+    got = preset[0]
+    assert got.text == "" and got.confidence < EMPTY_CONFIDENCE and Flag.UNREADABLE in got.flags
+
+
+def _glyphs(n: int, gap: int) -> np.ndarray:
+    """A line crop of n solid 'glyphs' 30 px tall and 28 px wide, `gap` px apart."""
+    crop = np.full((40, 10 + n * (28 + gap)), 255, np.uint8)
+    for i in range(n):
+        x = 5 + i * (28 + gap)
+        crop[5:35, x:x + 28] = 0
+    return crop
+
+
+def test_a_reading_with_fewer_glyphs_than_separate_marks_is_flagged() -> None:
+    crop = _glyphs(3, 26)  # three marks set wide apart
+    assert accounts_for_ink("元/人", crop)
+    assert not accounts_for_ink("元人", crop)
+    got = decide([crop], [OcrResult("元人", 0.99)], (FakeEngine("元人", 0.99),))
+    assert Flag.LOW_CONFIDENCE in got.flags and got.confidence <= FLAGGED_CEILING
+
+
+def test_a_reading_too_narrow_for_its_ink_is_flagged() -> None:
+    crop = _glyphs(6, 3)  # six glyphs set solid
+    assert accounts_for_ink("项目支出绩效", crop)
+    assert not accounts_for_ink("项目", crop)
+    assert accounts_for_ink("", crop)  # an empty reading is the chain's to flag
+
+
+def test_a_flat_mark_says_nothing_about_the_em() -> None:
+    crop = np.full((40, 120), 255, np.uint8)
+    crop[20:22, 5:115] = 0  # a long rule, grown to a line's height
+    assert accounts_for_ink("—", crop)
