@@ -123,7 +123,8 @@ def _swapped(ts: Typeset) -> Iterator[Style]:
     try:
         yield style
     finally:
-        render_pdf.FONT_NAME, render_pdf._font_for, variants.FONT_NAME, variants.Style = saved
+        render_pdf.FONT_NAME, render_pdf._font_for, variants.FONT_NAME = saved[:3]
+        variants.Style = saved[3]  # type: ignore[misc]
 
 
 def typeset_annex(ts: Typeset, out: Path) -> list[list[int]]:
