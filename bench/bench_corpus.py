@@ -32,6 +32,7 @@ import json
 import re
 import time
 from collections import Counter, defaultdict
+from typing import Any
 
 from devkit.scoring import Observation, Score
 from extractor.compare import normalize_text
@@ -41,11 +42,14 @@ from samples.scan_corpus import CACHE, make_split_level
 SYMBOLS = set("%≥≤<>./-+×")
 
 
-def silent_class(o: Observation) -> str:
-    """A coarse class for a wrong cell, from its expected and read texts."""
+def silent_class(o: Observation, found: set[str]) -> str:
+    """A coarse class for a wrong cell, from its expected and read texts; `found`: the
+    forms (key tags) that got a record."""
     want, got = normalize_text(o.expected), normalize_text(o.got or "")
     if o.got is None:
-        return "cell or record missing"
+        if o.key.split(":", 1)[0] not in found:
+            return "record missing (the document has an error)"
+        return "indicator row missing" if "[" in o.key else "field missing"
     if not got:
         return "lone mark read as empty" if len(want) == 1 and want in SYMBOLS else "ink read as empty"
     if not want:
@@ -64,20 +68,53 @@ def field_of(key: str) -> str:
     return re.sub(r"\[\d+\]", "[]", key.split(":", 1)[-1])
 
 
+def found_forms(score: Score) -> tuple[set[str], int]:
+    """The forms (key tags) that got a record, and the number of expected forms."""
+    forms: dict[str, bool] = {}
+    for o in score.observations:
+        tag = o.key.split(":", 1)[0]
+        forms[tag] = forms.get(tag, False) or o.got is not None
+    return {t for t, got in forms.items() if got}, len(forms)
+
+
 def print_silent(score: Score, examples: int) -> None:
+    found, forms = found_forms(score)
     silent = [o for o in score.wrong() if not o.flagged]
-    if not silent:
-        print("  silent errors: none")
-        return
+    print(f"  forms without a record: {forms - len(found)}/{forms}; silent errors: {len(silent)}")
     by_class: dict[str, list[Observation]] = defaultdict(list)
     for o in silent:
-        by_class[silent_class(o)].append(o)
-    print(f"  silent errors: {len(silent)}")
+        by_class[silent_class(o, found)].append(o)
     for cls, obs in sorted(by_class.items(), key=lambda kv: -len(kv[1])):
         fields = Counter(field_of(o.key) for o in obs).most_common(3)
         print(f"    {len(obs):>4}  {cls}  [{', '.join(f'{f} {n}' for f, n in fields)}]")
         for o in obs[:examples]:
             print(f"            {o.key}: {o.got!r} for {o.expected!r} conf {o.confidence:.2f}")
+
+
+def print_missing_causes(score: Score, entries: list[dict[str, Any]]) -> None:
+    """The forms without a record by their worst page: rotated past 3°, else copier/bleed."""
+    found, _ = found_forms(score)
+    tags = {o.key.split(":", 1)[0] for o in score.observations} - found
+    causes: Counter[str] = Counter()
+    for tag in tags:
+        name, form = tag.rsplit("#", 1)
+        entry = next(e for e in entries if e["file"] == name)
+        degs = [entry["degradation"][p - 1] for p in entry["forms"][int(form) - 1]["pages"]]
+        if max(abs(d["rotate"]) for d in degs) > 3:
+            causes["a page rotated more than 3 degrees"] += 1
+        elif len(degs) > 1:
+            causes["a multi-page form (rotation <= 3 degrees)"] += 1
+        else:
+            causes[f"one page, {entry['scan']['dpi']} dpi {entry['scan']['colour']}, "
+                   f"copier {degs[0]['copier'] or 'none'}, typeset {entry['typeset']}"] += 1
+    for cause, n in causes.most_common():
+        print(f"    {n:>4} forms without a record: {cause}")
+
+
+def found_only(score: Score) -> Score:
+    """The cells of the forms that got a record (a form without one is a document error)."""
+    found, _ = found_forms(score)
+    return Score([o for o in score.observations if o.key.split(":", 1)[0] in found])
 
 
 HEADER = (f"{'split':<8} {'level':<8} {'pages':>5} {'cells':>6} {'short exact':>11} {'goal CER':>8} "
@@ -114,12 +151,14 @@ def main(argv: list[str] | None = None) -> int:
             wall = time.perf_counter() - wall
             per_page = sum(stages.seconds.values()) / max(1, pages)
             rows.append(row(split, level, pages, score, per_page))
+            rows.append(row(split, level + "*", pages, found_only(score), per_page))
             print(f"{split} {level}: {len(entries)} files, {pages} pages, {wall:.0f} s wall")
             print(HEADER)
-            print(rows[-1])
+            print("\n".join(rows[-2:]))
             print_silent(score, args.silent)
+            print_missing_causes(score, entries)
             raw[f"{split}/{level}"] = [o.__dict__ for o in score.observations]
-    print("\n" + HEADER)
+    print("\n" + HEADER + "\n(level*: only the forms that got a record)")
     print("\n".join(rows))
     if args.raw:
         args.raw.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
