@@ -43,7 +43,7 @@ TYPESETS = (
     Typeset("ukai", "liberation-serif", 10.0, 4.0, 21.0, 0.8),
     Typeset("wenkai", "dejavu-sans", 9.5, 3.0, 19.0, 0.6),
     Typeset("microhei", "liberation-sans", 10.0, 2.0, 18.0, 1.2),
-    Typeset("droid", "liberation-mono", 9.5, 3.0, 19.0, 0.4),
+    Typeset("uming", "liberation-mono", 10.5, 3.5, 20.0, 0.4),
     Typeset("zenhei", "liberation-serif", 10.0, 3.0, 20.0, 0.9),
 )
 

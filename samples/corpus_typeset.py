@@ -14,7 +14,9 @@ module-level font name, per-character font choice and page style are swapped
 Zen Hei, then to DejaVu Sans, so no glyph is ever missing from a page.
 
 There is no Fangsong face here: the one Debian packages (fonts-cwtex-fs) covers
-Big5 only and lacks about 300 of the simplified characters of the forms.
+Big5 only and lacks about 300 of the simplified characters of the forms. Nor is
+Droid Sans Fallback: it has no ASCII, and the title and year lines are drawn in
+the CJK face alone (their digits would be blank).
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ CJK_FACES: dict[str, tuple[Path, int, str, str]] = {
     "ukai": (TT / "arphic/ukai.ttc", 0, "fonts-arphic-ukai", "kai"),
     "wenkai": (TT / "lxgw-wenkai/LXGWWenKai-Regular.ttf", 0, "fonts-lxgw-wenkai", "kai"),
     "microhei": (TT / "wqy/wqy-microhei.ttc", 0, "fonts-wqy-microhei", "hei"),
-    "droid": (TT / "droid/DroidSansFallbackFull.ttf", 0, "fonts-droid-fallback", "hei"),
     "zenhei": (ZENHEI[0], 0, "fonts-wqy-zenhei", "hei"),
 }
 LATIN_FACES: dict[str, tuple[Path, str]] = {

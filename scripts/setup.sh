@@ -14,7 +14,6 @@ fc-list :lang=zh 2>/dev/null | grep -qi noto || need_apt+=(fonts-noto-cjk)
 for pkg_file in fonts-arphic-gbsn00lp:arphic-gbsn00lp/gbsn00lp.ttf fonts-arphic-uming:arphic/uming.ttc \
     fonts-arphic-gkai00mp:arphic-gkai00mp/gkai00mp.ttf fonts-arphic-ukai:arphic/ukai.ttc \
     fonts-lxgw-wenkai:lxgw-wenkai/LXGWWenKai-Regular.ttf fonts-wqy-microhei:wqy/wqy-microhei.ttc \
-    fonts-droid-fallback:droid/DroidSansFallbackFull.ttf \
     fonts-liberation2:liberation2/LiberationSerif-Regular.ttf; do
   [ -f "/usr/share/fonts/truetype/${pkg_file#*:}" ] || need_apt+=("${pkg_file%%:*}")
 done
