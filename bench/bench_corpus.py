@@ -46,14 +46,27 @@ from samples.scan_corpus import CACHE, make_split_level
 SYMBOLS = set("%≥≤<>./-+×")
 
 
-def silent_class(o: Observation, found: set[str]) -> str:
+def column_texts(score: Score) -> dict[tuple[str, str], set[str]]:
+    """(form tag, indicator column) -> the expected texts of that column in the form."""
+    out: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for o in score.observations:
+        if "[" in o.key:
+            tag, key = o.key.split(":", 1)
+            out[(tag, key.split(".", 1)[-1])].add(normalize_text(o.expected))
+    return out
+
+
+def silent_class(o: Observation, found: set[str], columns: dict[tuple[str, str], set[str]]) -> str:
     """A coarse class for a wrong cell, from its expected and read texts; `found`: the
-    forms (key tags) that got a record."""
+    forms (key tags) that got a record; `columns`: column_texts of the score."""
     want, got = normalize_text(o.expected), normalize_text(o.got or "")
+    tag, key = o.key.split(":", 1)
     if o.got is None:
-        if o.key.split(":", 1)[0] not in found:
+        if tag not in found:
             return "record missing (the document has an error)"
         return "indicator row missing" if "[" in o.key else "field missing"
+    if "[" in key and got and got in columns.get((tag, key.split(".", 1)[-1]), set()):
+        return "another row's value (rows shifted or merged)"
     if not got:
         return "lone mark read as empty" if len(want) == 1 and want in SYMBOLS else "ink read as empty"
     if not want:
@@ -86,8 +99,9 @@ def print_silent(score: Score, examples: int) -> None:
     silent = [o for o in score.wrong() if not o.flagged]
     print(f"  forms without a record: {forms - len(found)}/{forms}; silent errors: {len(silent)}")
     by_class: dict[str, list[Observation]] = defaultdict(list)
+    columns = column_texts(score)
     for o in silent:
-        by_class[silent_class(o, found)].append(o)
+        by_class[silent_class(o, found, columns)].append(o)
     for cls, obs in sorted(by_class.items(), key=lambda kv: -len(kv[1])):
         fields = Counter(field_of(o.key) for o in obs).most_common(3)
         print(f"    {len(obs):>4}  {cls}  [{', '.join(f'{f} {n}' for f, n in fields)}]")
