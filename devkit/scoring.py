@@ -94,6 +94,20 @@ class Score:
         sure = [o for o in self._short() if o.confidence >= 0.9 and o.got is not None]
         return sum(not o.right for o in sure) / max(1, len(sure))
 
+    def _short_scored(self) -> tuple[list[float], list[bool]]:
+        short = self._short()
+        return [o.confidence if o.got is not None else 0.0 for o in short], [o.right for o in short]
+
+    @property
+    def auroc(self) -> float:
+        """AUROC of the confidence for a short cell being right (a missing cell: 0)."""
+        return auroc(*self._short_scored())
+
+    @property
+    def ece(self) -> float:
+        """Expected calibration error of the short cells' confidence, 10 equal bins."""
+        return expected_calibration_error(*self._short_scored())
+
     def summary(self) -> dict[str, float]:
         return {
             "cells": self.cells,
@@ -104,6 +118,8 @@ class Score:
             "engine_flagged_share": round(self.engine_flagged_share, 4),
             "unflagged_wrong": round(self.unflagged_wrong, 4),
             "confident_wrong": round(self.confident_wrong, 4),
+            "auroc": round(self.auroc, 4),
+            "ece": round(self.ece, 4),
         }
 
     def wrong(self) -> Iterable[Observation]:
@@ -153,3 +169,36 @@ def edit_distance(a: str, b: str) -> int:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
         prev = cur
     return prev[-1]
+
+
+def auroc(scores: list[float], positive: list[bool]) -> float:
+    """Area under the ROC curve of `scores` for `positive`: the chance that a random
+    positive scores above a random negative, ties counting one half. The Mann-Whitney
+    rank formula, AUC = (R+ - n+(n+ + 1)/2) / (n+ n-), with R+ the sum of the positives'
+    ranks (ties given their average rank: scipy.stats.rankdata). NaN without both classes."""
+    from scipy.stats import rankdata
+
+    n_pos = sum(positive)
+    n_neg = len(positive) - n_pos
+    if not n_pos or not n_neg:
+        return float("nan")
+    ranks = rankdata(scores)
+    r_pos = float(sum(r for r, p in zip(ranks, positive, strict=True) if p))
+    return (r_pos - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def expected_calibration_error(confidence: list[float], right: list[bool], bins: int = 10) -> float:
+    """ECE: over `bins` equal-width confidence bins ([0, 0.1), ..., [0.9, 1.0]), the mean
+    of |accuracy - mean confidence| weighted by the bin's share of cells (Guo et al. 2017)."""
+    if not confidence:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        members = [(c, r) for c, r in zip(confidence, right, strict=True)
+                   if lo <= c < hi or (b == bins - 1 and c >= hi)]
+        if members:
+            acc = sum(r for _, r in members) / len(members)
+            conf = sum(c for c, _ in members) / len(members)
+            total += len(members) / len(confidence) * abs(acc - conf)
+    return total

@@ -10,6 +10,13 @@ command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
 [ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || need_apt+=(tesseract-ocr-chi-sim)
 fc-list :lang=zh 2>/dev/null | grep -qi noto || need_apt+=(fonts-noto-cjk)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
+# the scan corpus's other faces (samples/corpus_typeset.py): Song, Ming, Kai, Hei, Latin digits
+for pkg_file in fonts-arphic-gbsn00lp:arphic-gbsn00lp/gbsn00lp.ttf fonts-arphic-uming:arphic/uming.ttc \
+    fonts-arphic-gkai00mp:arphic-gkai00mp/gkai00mp.ttf fonts-arphic-ukai:arphic/ukai.ttc \
+    fonts-lxgw-wenkai:lxgw-wenkai/LXGWWenKai-Regular.ttf fonts-wqy-microhei:wqy/wqy-microhei.ttc \
+    fonts-liberation2:liberation2/LiberationSerif-Regular.ttf; do
+  [ -f "/usr/share/fonts/truetype/${pkg_file#*:}" ] || need_apt+=("${pkg_file%%:*}")
+done
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v qpdf >/dev/null || need_apt+=(qpdf)

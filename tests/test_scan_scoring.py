@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 
-from devkit.scoring import edit_distance, score_forms, score_record
+from devkit.scoring import (
+    auroc,
+    edit_distance,
+    expected_calibration_error,
+    score_forms,
+    score_record,
+)
 
 
 def cell(text: str, flags: tuple[str, ...] = (), conf: float = 0.99) -> dict[str, Any]:
@@ -42,3 +49,32 @@ def test_missing_record_counts_every_cell_wrong() -> None:
 def test_edit_distance() -> None:
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance("", "abc") == 3
+
+
+def test_auroc_rank_formula() -> None:
+    assert auroc([0.9, 0.8, 0.3, 0.1], [True, True, False, False]) == 1.0
+    assert auroc([0.1, 0.3, 0.8, 0.9], [True, True, False, False]) == 0.0
+    assert auroc([0.5, 0.5, 0.5, 0.5], [True, False, True, False]) == 0.5  # ties: one half
+    # 3 positives x 2 negatives = 6 pairs; 0.7 > 0.6, 0.7 > 0.2, 0.4 < 0.6, 0.4 > 0.2,
+    # 0.6 = 0.6 (a half), 0.6 > 0.2: 4.5 / 6
+    assert auroc([0.7, 0.4, 0.6, 0.6, 0.2], [True, True, True, False, False]) == pytest.approx(0.75)
+    assert math.isnan(auroc([0.9, 0.8], [True, True]))
+
+
+def test_ece_ten_bins() -> None:
+    assert expected_calibration_error([1.0, 1.0], [True, True]) == 0.0
+    # all at 0.95, half right: |0.5 - 0.95|
+    assert expected_calibration_error([0.95] * 4, [True, False, True, False]) == pytest.approx(0.45)
+    # two bins, each half the cells: bin [0.2, 0.3) acc 0 conf 0.25; bin [0.9, 1] acc 1 conf 0.95
+    ece = expected_calibration_error([0.25, 0.25, 0.95, 0.95], [False, False, True, True])
+    assert ece == pytest.approx(0.5 * 0.25 + 0.5 * 0.05)
+    assert expected_calibration_error([], []) == 0.0
+
+
+def test_summary_has_auroc_and_ece() -> None:
+    want = record({"a": cell("1"), "b": cell("2"), "c": cell("3")}, [1])
+    got = record({"a": cell("1", conf=0.99), "b": cell("9", conf=0.4), "c": cell("3", conf=0.9)}, [1])
+    s = score_record(got, want).summary()
+    # short cells a, b, c and the row's score (expected "", got "": right, conf 0.99)
+    assert s["auroc"] == 1.0
+    assert 0 < s["ece"] < 0.2
