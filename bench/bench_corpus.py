@@ -11,10 +11,9 @@ unflagged cells wrong (the review queue's promise), cells flagged, AUROC of
 the confidence for a short cell being right, ECE over 10 bins, and seconds a
 page (the scan stages and the mapping, models loaded once before). Then the
 silent errors (wrong short cells without a flag), counted by class and field
-with examples. Prints figures; asserts nothing. The process's memo of line
-decisions (extractor/scan/page.py MEMOS) is emptied before each split and level:
-the scan path's readings depend on what the process read before, and a level's
-figures must not depend on which levels ran first.
+with examples. Prints figures; asserts nothing. The scan path's memo of line
+decisions lives for one page, so a level's figures do not depend on which
+levels ran first.
 
 The untuned split is for reading only: never fit a threshold on it.
 """
@@ -40,7 +39,6 @@ from typing import Any
 from devkit.scoring import Observation, Score
 from extractor.compare import normalize_text
 from extractor.config import load_settings
-from extractor.scan import page
 from samples.scan_corpus import CACHE, make_split_level
 
 SYMBOLS = set("%≥≤<>./-+×")
@@ -164,7 +162,6 @@ def main(argv: list[str] | None = None) -> int:
             folder = make_split_level(split, level, args.pages, args.cache)
             entries = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]
             bench_scan.SCANS = folder
-            page.MEMOS.clear()  # each split and level starts as a fresh worker would
             wall = time.perf_counter()
             score, stages, pages = bench_scan.bench_ours(entries, settings, False)
             wall = time.perf_counter() - wall
