@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
 [ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || ls /usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata >/dev/null 2>&1 || need_apt+=(tesseract-ocr-chi-sim)
-fc-list :lang=zh 2>/dev/null | grep -qi noto || need_apt+=(fonts-noto-cjk)
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
 # the scan corpus's other faces (samples/corpus_typeset.py): Song, Ming, Kai, Hei, Latin digits
 for pkg_file in fonts-arphic-gbsn00lp:arphic-gbsn00lp/gbsn00lp.ttf fonts-arphic-uming:arphic/uming.ttc \
