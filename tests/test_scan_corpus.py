@@ -78,7 +78,7 @@ def test_split_is_stable_and_disjoint() -> None:
     assert not corpus_plan.untuned("annex", "行政应诉工作经费")
     assert corpus_plan.untuned("annex", "朝阳区司法局内部办公平台运维项目")
     assert [s.name for s in corpus_plan.sources() if corpus_plan.untuned("variant", s.name)] == \
-        ["anhui", "sichuan2023", "standard"]
+        ["anhui", "standard"]
     tuning = {(s.name, i) for s, i in corpus_plan.split_pool("tuning")}
     untuned = {(s.name, i) for s, i in corpus_plan.split_pool("untuned")}
     assert tuning and untuned and not tuning & untuned
