@@ -28,13 +28,13 @@ def share_never_seen() -> None:
     from extractor.config import load_settings
     from extractor.emit import document_to_dict
     from extractor.pipeline import extract_document
-    from extractor.record import record_cells as iter_cells
+    from extractor.record import record_cells
 
     settings = load_settings({})
     all_cells = all_flagged = 0
     for pdf in sorted((ROOT / "samples" / "digital").glob("*.pdf")):
         doc = document_to_dict(extract_document(pdf, settings))
-        cells = [c for rec in doc["records"] for _, c in iter_cells(rec)]
+        cells = [c for rec in doc["records"] for _, c in record_cells(rec)]
         flagged = sum(1 for c in cells if c["flags"])
         needing = sum(1 for rec in doc["records"] if rec["needs_review"])
         print(f"{pdf.name}: {len(doc['records'])} records ({needing} need review),"

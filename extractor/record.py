@@ -15,7 +15,7 @@ One module owns these strings; nobody else builds or parses them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -102,7 +102,7 @@ def row_key(row: int, column: str) -> str:
     return str(CellKey(column, row))
 
 
-def record_cells(record: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def record_cells(record: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(key, CELL) for every cell of a RECORD's JSON: fields first, then indicator rows."""
     yield from (record.get("fields") or {}).items()
     for i, row in enumerate(record.get(INDICATORS) or ()):

@@ -7,13 +7,13 @@ every sheet, and links to its review page when a review URL is given.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from extractor.layout.spec import LayoutSpec
-from extractor.record import row_key
+from extractor.record import record_cells, row_key
 from extractor.sheets.cells import Out, cell_out, clean
 
 SHEET_INDICATORS, SHEET_FLAGS, SHEET_SUMMARY = "绩效指标", "待核查", "文件汇总"
@@ -83,13 +83,6 @@ def review_link(review_url: str | None, doc: Doc, rec: Rec | None) -> str | None
         return f"{base}/records/{rid}"
     job = doc.get("job_id") or doc["source"].get("job_id")
     return f"{base}/api/documents/{job}" if job else f"{base}/"
-
-
-def iter_cells(rec: Rec) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    yield from (rec.get("fields") or {}).items()
-    for i, row in enumerate(rec.get("indicators") or ()):
-        for col, cell in row.items():
-            yield row_key(i, col), cell
 
 
 class Messages:
@@ -185,7 +178,7 @@ def _record_row(doc: Doc, i: int, rec: Rec, fcols: Sequence[Column], url: str | 
         msgs.cell("project_name", name, "text") if name else Out(""),
         Out(clean(doc["source"]["path"])),
         Out("是" if rec.get("needs_review") else "否"),
-        Out(sum(1 for _, c in iter_cells(rec) if c.get("flags"))),
+        Out(sum(1 for _, c in record_cells(rec) if c.get("flags"))),
         Out(", ".join(rec.get("flags") or ())),
         Out(review_state(rec)),
         Out(rec.get("layout_score"), "0.000"),
@@ -262,7 +255,7 @@ def flags_table(documents: Sequence[Doc], specs: Mapping[str, LayoutSpec], url: 
         first_page = (rec.get("pages") or [None])[0]
         for flag in rec.get("flags") or ():
             table.rows.append([*head, Out(first_page), name, Out("记录"), Out(""), Out(""), Out(flag)])
-        for key, cell in iter_cells(rec):
+        for key, cell in record_cells(rec):
             label = labels.get(re.sub(r"\[\d+\]", "", key), key)
             for flag in cell.get("flags") or ():
                 table.rows.append([
@@ -292,7 +285,7 @@ def summary_table(documents: Sequence[Doc], url: str | None) -> Table:
             Out(clean(src["path"]), link=review_link(url, doc, None)),
             Out(src.get("kind")), Out(src.get("pages")), Out(len(recs)),
             Out(sum(1 for r in recs if r.get("needs_review"))),
-            Out(sum(1 for r in recs for _, c in iter_cells(r) if c.get("flags"))),
+            Out(sum(1 for r in recs for _, c in record_cells(r) if c.get("flags"))),
             Out(sum(1 for r in recs if (r.get("review") or {}).get("status") == "done")),
             Out(len(errors)), Out(", ".join(_ordered_union([str(e.get("code"))] for e in errors))),
             Out(clean("\n".join(details))), Out(src.get("sha256")),
