@@ -1,7 +1,7 @@
 """review_users.session_version: logout and revoke end a reviewer's sessions
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003_lease
 Create Date: 2026-11-29
 """
 
