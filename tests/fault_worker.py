@@ -2,15 +2,15 @@
 
     python -m tests.fault_worker [--page-sleep S[:SHA]] [--poison SHA] [--init-sleep S] -- worker ARGS...
 
-Patches the page step of workers/jobs.py (after its delivery is counted,
-before the page is read), then runs the real CLI, so the worker, its pool and
-its tasks are the production ones (OCRmyPDF's tests/plugins/ inject faults
+Patches the reading of each page in workers/page_step.py (after the task's
+deliveries are counted, before the page is read), then runs the real CLI, so
+the worker, its pool and its tasks are the production ones (OCRmyPDF's tests/plugins/ inject faults
 the same way). Production code reads no test-only variable.
 
-- `--page-sleep S[:SHA]`: every page task (of documents whose sha256 starts
+- `--page-sleep S[:SHA]`: every page (of documents whose sha256 starts
   with SHA) sleeps S seconds first: a worker to kill mid-page, a page over
   its time limit.
-- `--poison SHA`: the page tasks of documents whose sha256 starts with SHA
+- `--poison SHA`: the pages of documents whose sha256 starts with SHA
   end their process at once (`os._exit(70)`), like a segfault in a native
   library: no exception, no cleanup.
 - `--init-sleep S`: each pool process sleeps S seconds when it starts (a slow
@@ -27,19 +27,19 @@ from typing import Any
 
 
 def inject(page_sleep: str | None, poison: str | None) -> None:
-    from workers import jobs
+    from workers import page_step
 
-    real_read_and_save = jobs._read_and_save
+    real_read_page = page_step._read_page
     pause, _, prefix = (page_sleep or "").partition(":")
 
-    def faulty_read_and_save(ctx: Any, job: Any, number: int) -> None:
+    def faulty_read_page(ctx: Any, job: Any, number: int) -> Any:
         if poison and job.sha256.startswith(poison):
             os._exit(70)
         if pause and job.sha256.startswith(prefix):
             time.sleep(float(pause))
-        real_read_and_save(ctx, job, number)
+        return real_read_page(ctx, job, number)
 
-    jobs._read_and_save = faulty_read_and_save
+    page_step._read_page = faulty_read_page
 
 
 def slow_start(seconds: float) -> None:

@@ -12,7 +12,7 @@ from extractor.config import Settings, load_settings
 from extractor.emit import document_to_dict
 from extractor.errors import ErrorCode
 from extractor.pipeline import extract_document
-from workers import jobs
+from workers import jobs, page_step
 from workers.commands import service_context
 from workers.store import StoreUnavailable
 
@@ -101,7 +101,7 @@ def test_redelivered_steps_do_not_duplicate_rows(tmp_path: Path, svc_settings: S
     jobs.run_start(job_id, ctx)  # redelivered start
     local.queue.clear()
     for page in (1, 1, 2, 2):  # each page delivered twice
-        jobs.run_page(job_id, page, ctx)
+        page_step.run_pages(job_id, [page], ctx)
     assert [name for name, _ in local.queue] == ["assemble"] * 2  # once per delivery of p2
     for _ in range(3):
         jobs.run_assemble(job_id, ctx)
@@ -119,7 +119,7 @@ def test_a_document_delivered_too_often_fails(tmp_path: Path, svc_settings: Sett
     for _ in range(svc_settings.max_attempts):  # deliveries whose worker died
         ctx.store.count_delivery(job_id, 1)
     local.queue.clear()
-    jobs.run_page(job_id, 1, ctx)
+    page_step.run_pages(job_id, [1], ctx)
     job = ctx.store.get_job(job_id)
     assert job is not None and job.status == "failed"
     assert job.error_code == ErrorCode.TOO_MANY_ATTEMPTS.value
@@ -133,16 +133,16 @@ def test_transient_store_errors_are_retried(tmp_path: Path, svc_settings: Settin
     ctx, local = service_context(svc_settings)
     assert local is not None
     local.sleep = lambda s: None
-    real_save = ctx.store.save_page
+    real_save = ctx.store.save_pages
     failures = [2]
 
-    def flaky_save(*args: Any, **kwargs: Any) -> None:
+    def flaky_save(*args: Any, **kwargs: Any) -> bool:
         if failures[0]:
             failures[0] -= 1
             raise StoreUnavailable("database unavailable: test")
-        real_save(*args, **kwargs)
+        return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(ctx.store, "save_page", flaky_save)
+    monkeypatch.setattr(ctx.store, "save_pages", flaky_save)
     doc = small_documents(tmp_path / "in", 1)[0]
     job_id = jobs.submit(doc, ctx).job_id
     local.drain(ctx)

@@ -23,7 +23,7 @@ from celery.signals import worker_process_init, worker_process_shutdown, worker_
 
 from extractor.config import Settings, load_settings
 from extractor.errors import ErrorCode, TransientError
-from workers import jobs
+from workers import documents, jobs, page_step
 from workers.celery_app import app, visibility_timeout
 from workers.store import ResultStore
 from workers.sweep import sweep
@@ -48,8 +48,8 @@ class CeleryDispatch:
     def start(self, job_id: str) -> None:
         start_job.apply_async((job_id,))
 
-    def page(self, job_id: str, number: int) -> None:
-        read_page.apply_async((job_id, number))
+    def pages(self, job_id: str, numbers: list[int]) -> None:
+        read_pages.apply_async((job_id, list(numbers)))
 
     def assemble(self, job_id: str) -> None:
         assemble_job.apply_async((job_id,))
@@ -100,8 +100,9 @@ class JobTask(Task):
         timed_out = isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded)
         try:
             ctx = worker_context()
-            if self.name == "extractor.page" and timed_out and len(args) > 1:
-                jobs.page_timed_out(job_id, int(args[1]), ctx)
+            if self.name in ("extractor.page", "extractor.pages") and timed_out and len(args) > 1:
+                pages = args[1] if isinstance(args[1], list) else [args[1]]
+                page_step.pages_timed_out(job_id, [int(p) for p in pages], ctx)
                 return
             job = ctx.store.get_job(job_id)
             if job is not None and not job.finished:
@@ -117,9 +118,15 @@ def start_job(job_id: str) -> None:
     jobs.run_start(job_id, worker_context())
 
 
+@app.task(base=JobTask, name="extractor.pages")
+def read_pages(job_id: str, pages: list[int]) -> None:
+    page_step.run_pages(job_id, pages, worker_context())
+
+
 @app.task(base=JobTask, name="extractor.page")
 def read_page(job_id: str, page: int) -> None:
-    jobs.run_page(job_id, page, worker_context())
+    """One page: the messages of workers before page groups (a queue that outlives them)."""
+    page_step.run_pages(job_id, [page], worker_context())
 
 
 @app.task(base=JobTask, name="extractor.assemble")
@@ -195,4 +202,4 @@ def _init_worker_process(**_: Any) -> None:
 
 @worker_process_shutdown.connect
 def _shutdown_worker_process(**_: Any) -> None:
-    jobs.close_cached_document()
+    documents.close_all()

@@ -8,12 +8,11 @@ cells replaces any earlier one of the same job, under a lock on the job row.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,64 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from extractor.record import record_cells
 from workers.store.db import make_engine, migrate, session_scope, utcnow
 from workers.store.leases import Leases
+from workers.store.pages import Pages
 from workers.store.schema import CellRow, Document, Job, PageResult, RecordRow
-
-FINISHED = ("done", "failed")
-
-
-@dataclass(frozen=True)
-class JobView:
-    id: str
-    sha256: str
-    filename: str
-    store_path: str
-    batch: str | None
-    status: str
-    error_code: str | None
-    error_message: str | None
-    kind: str | None
-    pages_total: int | None
-    pages_finished: int
-    attempts: int
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    lease_owner: str | None = None
-    lease_until: datetime | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED
+from workers.store.views import FINISHED, BatchSummary, JobView, job_view
 
 
-@dataclass(frozen=True)
-class PageView:
-    page: int
-    kind: str
-    status: str
-    reading: dict[str, Any] | None
-    error_code: str | None
-    error_message: str | None
-
-
-@dataclass(frozen=True)
-class BatchSummary:
-    batch: str | None
-    counts: dict[str, int]  # status -> jobs
-    pages_total: int
-    pages_finished: int
-
-
-def _job_view(job: Job, pages_finished: int) -> JobView:
-    return JobView(
-        job.id, job.sha256, job.filename, job.store_path, job.batch, job.status,
-        job.error_code, job.error_message, job.kind, job.pages_total, pages_finished,
-        job.attempts, job.created_at, job.started_at, job.finished_at, job.lease_owner,
-        job.lease_until,
-    )
-
-
-class ResultStore(Leases):
+class ResultStore(Leases, Pages):
     def __init__(self, url: str, *, run_migrations: bool = True):
         self.url = url
         self.engine: Engine = make_engine(url)
@@ -127,17 +74,17 @@ class ResultStore(Leases):
             job = s.scalars(
                 select(Job).where(Job.sha256 == sha256).order_by(Job.created_at.desc()).limit(1)
             ).first()
-            return _job_view(job, self._finished_pages(s, job.id)) if job else None
+            return job_view(job, self._finished_pages(s, job.id)) if job else None
 
     def get_job(self, job_id: str) -> JobView | None:
         with self._read() as s:
             job = s.get(Job, job_id)
-            return _job_view(job, self._finished_pages(s, job_id)) if job else None
+            return job_view(job, self._finished_pages(s, job_id)) if job else None
 
     def find_jobs(self, prefix: str) -> list[JobView]:
         with self._read() as s:
             jobs = s.scalars(select(Job).where(Job.id.startswith(prefix)).limit(10)).all()
-            return [_job_view(j, self._finished_pages(s, j.id)) for j in jobs]
+            return [job_view(j, self._finished_pages(s, j.id)) for j in jobs]
 
     def jobs(self, batch: str | None = None, limit: int = 10_000) -> list[JobView]:
         with self._read() as s:
@@ -146,7 +93,7 @@ class ResultStore(Leases):
                 q = q.where(Job.batch == batch)
             jobs = s.scalars(q).all()
             done = self._finished_pages_by_job(s, [j.id for j in jobs])
-            return [_job_view(j, done.get(j.id, 0)) for j in jobs]
+            return [job_view(j, done.get(j.id, 0)) for j in jobs]
 
     def batch_summaries(self) -> list[BatchSummary]:
         with self._read() as s:
@@ -168,12 +115,6 @@ class ResultStore(Leases):
             out[batch] = BatchSummary(batch, cur.counts, cur.pages_total + int(total),
                                       cur.pages_finished)
         return list(out.values())
-
-    def _finished_pages(self, s: Session, job_id: str) -> int:
-        return int(s.scalar(
-            select(func.count()).select_from(PageResult)
-            .where(PageResult.job_id == job_id, PageResult.status != "pending")
-        ) or 0)
 
     def _finished_pages_by_job(self, s: Session, job_ids: list[str]) -> dict[str, int]:
         if not job_ids:
@@ -229,61 +170,6 @@ class ResultStore(Leases):
 
     # --- the flow ------------------------------------------------------------
 
-    def mark_running(self, job_id: str, kind: str, pages: Sequence[tuple[int, str]]) -> None:
-        """The document opened: record its pages (once: a redelivery inserts nothing new)."""
-        with self._tx() as s:
-            s.execute(
-                update(Job).where(Job.id == job_id, Job.status == "queued")
-                .values(status="running", started_at=utcnow())
-            )
-            s.execute(update(Job).where(Job.id == job_id).values(kind=kind, pages_total=len(pages)))
-            if pages:
-                ins = self._insert()(PageResult).values([
-                    {"job_id": job_id, "page": n, "kind": k, "status": "pending", "deliveries": 0}
-                    for n, k in pages
-                ])
-                s.execute(ins.on_conflict_do_nothing(index_elements=["job_id", "page"]))
-
-    def save_page(
-        self, job_id: str, page: int, reading: dict[str, Any] | None,
-        error: tuple[str, str] | None, seconds: float,
-    ) -> None:
-        """Store a page's reading (or its error), replacing any earlier one: idempotent."""
-        values = {
-            "status": "failed" if error else "done", "reading": reading,
-            "error_code": error[0] if error else None, "error_message": error[1] if error else None,
-            "seconds": seconds, "finished_at": utcnow(),
-        }
-        with self._tx() as s:
-            s.execute(
-                update(PageResult)
-                .where(PageResult.job_id == job_id, PageResult.page == page)
-                .values(**values)
-            )
-
-    def pages(self, job_id: str) -> list[PageView]:
-        with self._read() as s:
-            rows = s.scalars(
-                select(PageResult).where(PageResult.job_id == job_id).order_by(PageResult.page)
-            ).all()
-            return [PageView(r.page, r.kind, r.status, r.reading, r.error_code, r.error_message)
-                    for r in rows]
-
-    def pending_pages(self, job_id: str) -> list[int]:
-        with self._read() as s:
-            return list(s.scalars(
-                select(PageResult.page)
-                .where(PageResult.job_id == job_id, PageResult.status == "pending")
-                .order_by(PageResult.page)
-            ).all())
-
-    def page_status(self, job_id: str, page: int) -> str | None:
-        with self._read() as s:
-            return s.scalar(
-                select(PageResult.status)
-                .where(PageResult.job_id == job_id, PageResult.page == page)
-            )
-
     def save_document(self, job_id: str, doc: dict[str, Any], *, failed: tuple[str, str] | None
                       = None, assemble_seconds: float | None = None) -> bool:
         """Store the record-format document of a job and finish it, in one transaction.
@@ -337,8 +223,8 @@ class ResultStore(Leases):
             for rid, rec in zip(record_ids, records, strict=True)
             for cell in cell_rows(rec)
         ]
-        if cells:
-            s.execute(insert(CellRow), cells)
+        if cells:  # Core, not ORM: the ORM batches rows by the keys they hold, one INSERT
+            s.execute(insert(cast(Table, CellRow.__table__)), cells)  # per run of values left None
 
     # --- reading results out -----------------------------------------------------
 
@@ -355,7 +241,7 @@ class ResultStore(Leases):
             if needs_review:
                 q = q.where(Document.needs_review.is_(True))
             rows = s.execute(q.order_by(Job.created_at)).all()
-            return [(_job_view(j, j.pages_total or 0), d.result) for j, d in rows]
+            return [(job_view(j, j.pages_total or 0), d.result) for j, d in rows]
 
     def document(self, job_id: str) -> dict[str, Any] | None:
         with self._read() as s:

@@ -37,6 +37,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# None stored as SQL NULL, as the ORM stores a None it leaves out of an INSERT (cells are
+# inserted in bulk through Core, which would otherwise write the JSON value null)
+JSONOrNull = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
@@ -143,7 +146,7 @@ class CellRow(Base):
     flags: Mapped[list[str]] = mapped_column(JSONType)
     flagged: Mapped[bool] = mapped_column(Boolean)
     page: Mapped[int | None] = mapped_column(Integer)
-    bbox: Mapped[list[float] | None] = mapped_column(JSONType)
+    bbox: Mapped[list[float] | None] = mapped_column(JSONOrNull)
 
 
 # --- the review queue (review/) -------------------------------------------------------------
