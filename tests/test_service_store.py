@@ -111,6 +111,28 @@ def test_save_document_is_idempotent_and_cells_are_queryable(store: ResultStore)
     assert job is not None and job.status == "done" and job.finished_at is not None
 
 
+def test_cells_hold_what_the_record_holds_whatever_the_text(store: ResultStore) -> None:
+    """Cells go in through COPY on PostgreSQL (workers/store/bulk.py): quotes, commas, line
+    breaks, backslashes, tabs, empty text and missing values come back as they were."""
+    tricky = ['他说"好", 然后\n换行', "a\tb\\c\r\nd", "", "NULL", "\\N", ',"', "１２３"]
+    cells = {f"f{i}": {"text": t, "value": None if i % 2 else i * 0.1, "confidence": 1 / 3,
+                       "flags": ["x:" + t] if i % 3 else [], "page": None if i == 2 else i,
+                       "bbox": None if i == 1 else [0.1, 2.5, 1e-7, 123456.789]}
+             for i, t in enumerate(tricky)}
+    record = {"layout": "perf-selfeval", "pages": [1], "fields": cells, "indicators": [],
+              "flags": [], "needs_review": False}
+    job_id = _job(store)
+    store.save_document(job_id, {**DOC, "records": [record]})
+    from workers.store.schema import CellRow as C
+
+    with store.engine.connect() as c:
+        rows = c.execute(sa.select(C.key, C.text, C.value, C.confidence, C.flags, C.flagged, C.page,
+                                   C.bbox, C.bbox.is_(None)).order_by(C.id)).all()
+    expected = [(k, *(v[f] for f in ("text", "value", "confidence", "flags")), bool(v["flags"]),
+                 v["page"], v["bbox"], v["bbox"] is None) for k, v in cells.items()]
+    assert [tuple(r) for r in rows] == expected
+
+
 def test_failed_job_keeps_its_document_and_code(store: ResultStore) -> None:
     job_id = _job(store)
     doc = {**DOC, "records": [], "errors": [{"page": None, "code": "corrupt_pdf", "message": "x"}]}

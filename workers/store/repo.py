@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from extractor.record import record_cells
+from workers.store.bulk import insert_rows
 from workers.store.db import make_engine, migrate, session_scope, utcnow
 from workers.store.leases import Leases
 from workers.store.pages import Pages
@@ -223,8 +224,8 @@ class ResultStore(Leases, Pages):
             for rid, rec in zip(record_ids, records, strict=True)
             for cell in cell_rows(rec)
         ]
-        if cells:  # Core, not ORM: the ORM batches rows by the keys they hold, one INSERT
-            s.execute(insert(cast(Table, CellRow.__table__)), cells)  # per run of values left None
+        insert_rows(s, cast(Table, CellRow.__table__), cells)  # not the ORM: it would send one
+        # INSERT per run of rows holding the same keys (a value left None starts a new one)
 
     # --- reading results out -----------------------------------------------------
 
