@@ -52,10 +52,18 @@ class FormView:
             return ti, cell
         if y > self.form.tables[ti].bbox[3] and ti + 1 < len(self.tables):
             nxt = self.form.tables[ti + 1]
-            cell = self.tables[ti + 1].cell_at(x, nxt.bbox[1] + NUDGE)
+            cell = self.tables[ti + 1].cell_at(self.x_on(ti + 1, x, ti), nxt.bbox[1] + NUDGE)
             if cell is not None:
                 return ti + 1, cell
         return None
+
+    def x_on(self, ti: int, x: float, source: int) -> float:
+        """An x read off table `source`, at the same share of table `ti`'s width: a page
+        a form runs onto may sit at its own offset and scale (a separately fed sheet)."""
+        a, b = self.form.tables[source].bbox, self.form.tables[ti].bbox
+        if (a[0], a[2]) == (b[0], b[2]) or a[2] <= a[0]:
+            return x
+        return b[0] + (x - a[0]) / (a[2] - a[0]) * (b[2] - b[0])
 
 
 def rank_layouts(view: FormView, layouts: list[LayoutSpec]) -> list[tuple[float, LayoutSpec]]:
@@ -253,7 +261,7 @@ def _matrix_fields(
             continue
         row = min(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1]))
         for col in cols:
-            found = view.cell_at(row.table, col.x, row.cell.y_mid)
+            found = view.cell_at(row.table, view.x_on(row.table, col.x, col.header.table), row.cell.y_mid)
             if found is None or found[1] is row.cell:
                 continue
             ti, cell = found
@@ -275,7 +283,7 @@ def _indicator_rows(
     if key_col is None:
         return (), False
     end_cells = {id(h.cell) for h in view.labels.find(spec.indicators.end) if h.score >= SURE}
-    others = [c.x for c in cols if c is not key_col]
+    others = [c for c in cols if c is not key_col]
     rows: list[dict[str, Field]] = []
     where: list[dict[str, tuple[int, Cell]]] = []  # the cell each inherited column came from
     for ti, key_cell in _column_cells(view, key_col):
@@ -283,13 +291,16 @@ def _indicator_rows(
         if any(
             id(c) in end_cells and c.bbox[1] - NUDGE <= key_cell.y_mid <= c.bbox[3] + NUDGE
             for c in table.cells
-        ) or (rows and sum(key_cell.bbox[0] <= x <= key_cell.bbox[2] for x in others) >= ACROSS):
+        ) or (rows and sum(
+            key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
+        ) >= ACROSS):
             return _grade_rows(fill_merged(rows, where, view, spec), spec), True
         row: dict[str, Field] = {}
         where.append({})
         for c in spec.indicators.columns:
             col = by_key.get(c.key)
-            cell = view.tables[ti].cell_at(col.x, key_cell.y_mid) if col else None
+            x = view.x_on(ti, col.x, col.header.table) if col else 0.0
+            cell = view.tables[ti].cell_at(x, key_cell.y_mid) if col else None
             if cell is None or col is None:
                 row[c.key] = MISSING
                 continue
@@ -347,7 +358,7 @@ def _column_cells(view: FormView, col: Column) -> list[tuple[int, Cell]]:
     out = []
     for ti in range(col.header.table, len(view.form.tables)):
         for cell in view.form.tables[ti].cells:
-            if not cell.bbox[0] <= col.x <= cell.bbox[2]:
+            if not cell.bbox[0] <= view.x_on(ti, col.x, col.header.table) <= cell.bbox[2]:
                 continue
             if ti == col.header.table and cell.bbox[1] < col.header.cell.bbox[3] - NUDGE:
                 continue

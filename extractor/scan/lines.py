@@ -259,14 +259,23 @@ def keep_ruled(segments: list[Segment], tol: float = JOIN_TOL_PT) -> list[Segmen
     for _ in range(2):
         hs = [s for s in segments if s.horizontal]
         vs = [s for s in segments if not s.horizontal]
-        # only long rulings vouch for others: marks (a seal's star, a stroke) make short
-        # pieces that would otherwise vouch for each other
-        hs_strong = [s for s in hs if s.end - s.start >= STRONG_PT]
-        vs_strong = [s for s in vs if s.end - s.start >= STRONG_PT]
+        # only long rulings vouch for others, and short ones running between two long
+        # ones (the walls of a table of one row): marks (a seal's star, a stroke) make
+        # short pieces that would otherwise vouch for each other
+        hs_long = [s for s in hs if s.end - s.start >= STRONG_PT]
+        vs_long = [s for s in vs if s.end - s.start >= STRONG_PT]
+        hs_strong = hs_long + [s for s in hs if s.end - s.start < STRONG_PT and _spans(s, vs_long, tol)]
+        vs_strong = vs_long + [s for s in vs if s.end - s.start < STRONG_PT and _spans(s, hs_long, tol)]
         segments = [t for t in (_trimmed(s, vs_strong, tol) for s in hs) if t is not None] + [
             t for t in (_trimmed(s, hs_strong, tol) for s in vs) if t is not None
         ]
     return segments
+
+
+def _spans(s: Segment, others: list[Segment], tol: float) -> bool:
+    """`s` runs from one of `others` to another, meeting them at its two ends."""
+    at = [o.at for o in others if o.start - tol <= s.at <= o.end + tol]
+    return any(abs(a - s.start) <= tol for a in at) and any(abs(a - s.end) <= tol for a in at)
 
 
 def _trimmed(s: Segment, others: list[Segment], tol: float) -> Segment | None:
