@@ -101,6 +101,29 @@ def test_a_table_of_one_row(form) -> None:
     assert len(tables) == 1 and len(tables[0].cells) == 3
 
 
+def test_a_ruling_carried_on_by_a_ghost_does_not_join_two_tables(form) -> None:
+    """Another sheet's ruling showing through the paper (bleed-through) may carry a wall
+    of one table on across the gap to the next: the faint stretch is cut off."""
+    image, _ = form
+    page = np.full(image.shape[:2], 252, np.uint8)
+
+    def grid(top: float) -> None:
+        x0, x1 = int(60 * SCALE), int(540 * SCALE)
+        ys = [int((top + 20 * r) * SCALE) for r in range(4)]
+        for y in ys:
+            cv2.line(page, (x0, y), (x1, y), 0, 2)
+        for x in (x0, int(200 * SCALE), int(400 * SCALE), x1):
+            cv2.line(page, (x, ys[0]), (x, ys[-1]), 0, 2)
+
+    grid(100)
+    grid(260)
+    x = int(540 * SCALE)
+    cv2.line(page, (x, int(160 * SCALE)), (x, int(260 * SCALE)), 232, 2)  # the ghost
+    prep = prepare_page(page, SCALE)
+    tables, _ = find_tables(prep.line_ink, SCALE, 1, prep.gray)
+    assert [len(t.cells) for t in tables] == [9, 9]
+
+
 def test_fax_like_binarised_page(form) -> None:
     image, truth = form
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
