@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from extractor.errors import ErrorCode
-from extractor.layout.labels import label_key, title_key
+from extractor.layout.labels import closing_key, label_key, title_key
 from extractor.layout.spec import LayoutSpec
 from extractor.models import DocumentError, FormInstance, PageReading, Table, TextLine
 
@@ -82,7 +82,7 @@ def split_forms(
                 continue
             used = True
             forms[-1].lines_below = _lines_between(reading, table.bbox[3], nxt)
-            if {label_key(c.text) for c in table.cells} & end_keys:
+            if {closing_key(c.text) for c in table.cells} & end_keys:
                 forms[-1].closed = True
         if not used and (reading.tables or reading.lines):
             errors.append(_not_a_form(reading))

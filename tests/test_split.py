@@ -157,3 +157,24 @@ def test_a_form_starts_under_its_title_whatever_specks_lie_between() -> None:
                   (("项目支出绩效自评表", 60), ("P", 80), ("(2022年度)", 95), ("实天", 110), ("I", 125)))
     assert starts_form(table, above, layouts)
     assert not starts_form(table, above[1:], layouts)
+
+
+def test_a_closing_label_with_a_marks_reading_beside_it_closes_the_form() -> None:
+    """'0010总分': a pen mark read as digits beside the closing label still closes the form,
+    and its row is the closing row, not an indicator."""
+    from extractor.layout.mapping import map_form
+    from extractor.models import Page, PageReading, TextLine
+    from extractor.split import split_forms
+
+    layouts = load_layouts(ROOT / "tests" / "data")
+    table = _table(1, 50, 100, 1.0, [["项目名称", "培训", "", "", "", "", ""],
+                                      ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
+                                      ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                                      ["产出指标", "数量指标", "培训人次", "50", "62", "100", "98"],
+                                      ["0010总分", "m", "", "", "", "100", "98"]])
+    title = TextLine("部门项目绩效自评表", (200, 60, 320, 75))
+    forms, errors = split_forms([PageReading(Page(1, 595, 842, "image"), (table,), (title,))], layouts)
+    assert errors == []
+    mapped = map_form(forms[0], layouts, 0.5)
+    assert isinstance(mapped, tuple)
+    assert len(mapped[1].indicators) == 1 and not mapped[1].flags

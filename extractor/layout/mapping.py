@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from extractor.compare import normalize_text
 from extractor.errors import ErrorCode
 from extractor.grid.build import TableIndex
-from extractor.layout.labels import LabelHit, LabelIndex, title_key
+from extractor.layout.labels import LabelHit, LabelIndex, closing_key, label_key, title_key
 from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
 from extractor.models import Cell, DocumentError, Field, FormInstance, Record, TextLine
@@ -282,7 +282,9 @@ def _indicator_rows(
     key_col = by_key.get(spec.indicators.key)
     if key_col is None:
         return (), False
-    end_cells = {id(h.cell) for h in view.labels.find(spec.indicators.end) if h.score >= SURE}
+    end_keys = {label_key(e) for e in spec.indicators.end}
+    end_cells = {id(h.cell) for h in view.labels.find(spec.indicators.end) if h.score >= SURE} | {
+        id(c) for t in view.form.tables for c in t.cells if closing_key(c.text) in end_keys}
     others = [c for c in cols if c is not key_col]
     rows: list[dict[str, Field]] = []
     where: list[dict[str, tuple[int, Cell]]] = []  # the cell each inherited column came from
