@@ -136,6 +136,7 @@ class Flag(StrEnum):
     VOCABULARY = "vocabulary"
     FORMAT = "validation:format"  # a typed value does not parse
     ROWS_INCOMPLETE = "rows_incomplete"  # the indicator table never reached its closing row
+    LAYOUT_UNCERTAIN = "layout_uncertain"  # under its layout's title, too poorly read to fit it well
 
 
 def validation_flag(rule: str) -> str:

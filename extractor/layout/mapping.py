@@ -10,7 +10,7 @@ Across pages, a column keeps the x of its header (the page layout repeats).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractor.compare import normalize_text
 from extractor.errors import ErrorCode
@@ -23,6 +23,7 @@ from extractor.record import Flag, IndicatorColumn, field_key
 
 NUDGE = 2.0  # points past a label's edge to land inside the neighbouring cell
 SURE = 0.9  # below this confidence a field is flagged low_confidence
+UNCERTAIN_FIT = 0.6  # under min_score, a form fitting at least this share of it is mapped flagged
 ACROSS = 2  # a key cell running across this many other indicator columns closes the table
 
 MISSING = Field("", None, 0.0, (Flag.MISSING,))
@@ -103,9 +104,24 @@ def map_form(
     view = FormView.of(form)
     ranked = rank_layouts(view, layouts)
     best_score, best = ranked[0]
-    if best_score < min_score:
-        return unmatched_error(view, ranked, min_score)
-    return best, form_to_record(view, best, best_score)
+    if best_score >= min_score:
+        return best, form_to_record(view, best, best_score)
+    if best_score >= UNCERTAIN_FIT * min_score and title_fit(form.lines_above, best) == 1.0:
+        return best, uncertain(form_to_record(view, best, best_score))
+    return unmatched_error(view, ranked, min_score)
+
+
+def uncertain(record: Record) -> Record:
+    """A form under its layout's own title whose labels were too poorly read to fit the
+    layout well (a bad scan): mapped all the same, so a reviewer has its cells to
+    correct, but every cell and the record flagged layout_uncertain."""
+    flag = Flag.LAYOUT_UNCERTAIN
+    return replace(
+        record,
+        fields={k: f.with_flags(flag) for k, f in record.fields.items()},
+        indicators=tuple({k: f.with_flags(flag) for k, f in row.items()} for row in record.indicators),
+        flags=(*record.flags, flag),
+    )
 
 
 SHOW_MISSING = 8  # labels named per candidate in a layout_unmatched message
