@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import gc
 import json
 import os
 import shutil
@@ -261,3 +262,27 @@ def test_control_characters_unknown_layouts_and_an_empty_batch(layouts: list[Lay
     assert other.cell(1, _header(other)["funds.total.executed"]).value == "funds.total.executed"
     empty = openpyxl.load_workbook(write_xlsx([], tmp_path / "empty.xlsx", layouts=layouts))
     assert empty.sheetnames == [SHEET_INDICATORS, SHEET_FLAGS, SHEET_SUMMARY]
+
+
+def test_sheet_titles_excel_refuses_and_links_it_cannot_take(layouts: list[LayoutSpec], tmp_path: Path) -> None:
+    doc = copy.deepcopy(_load("annex2-2022-direct.json"))
+    doc["records"] = doc["records"][:3]
+    doc["records"][1]["layout"] = "old/layout"  # a record's layout name is not always a layout id
+    doc["records"][2]["layout"] = "OLD/LAYOUT"  # Excel compares titles ignoring case
+    wb = openpyxl.load_workbook(write_xlsx([doc], tmp_path / "t.xlsx", "review.local", layouts))
+    assert wb.sheetnames[:3] == ["perf-selfeval", "old_layout", "OLD_LAYOUT~2"]
+    first = wb["perf-selfeval"]["A3"]
+    assert first.value == "annex2-2022-direct.pdf#1" and first.hyperlink is None  # no scheme: no link, the name stays
+
+
+def test_the_collector_is_back_as_it_was(layouts: list[LayoutSpec], tmp_path: Path) -> None:
+    doc = _load("annex2-2022-direct.json")
+    assert gc.isenabled()
+    write_xlsx([doc], tmp_path / "a.xlsx", layouts=layouts)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        write_xlsx([doc], tmp_path / "b.xlsx", layouts=layouts)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

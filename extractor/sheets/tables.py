@@ -235,7 +235,7 @@ def indicator_columns(recs: Sequence[Rec], specs: Mapping[str, LayoutSpec]) -> l
 
 
 def indicators_table(entries: Sequence[Entry], specs: Mapping[str, LayoutSpec]) -> Table:
-    """Keyed by the record; not linked (a link per indicator row made the write ~15% slower)."""
+    """Keyed by the record; not linked (a link per indicator row makes the write ~11% slower)."""
     cols = indicator_columns([e.rec for e in entries], specs)
     table = Table(SHEET_INDICATORS, [*INDICATOR_KEYS, *cols], len(INDICATOR_KEYS))
     for e in entries:
