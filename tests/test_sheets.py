@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import gc
 import json
 import os
 import shutil
@@ -273,16 +272,3 @@ def test_sheet_titles_excel_refuses_and_links_it_cannot_take(layouts: list[Layou
     assert wb.sheetnames[:3] == ["perf-selfeval", "old_layout", "OLD_LAYOUT~2"]
     first = wb["perf-selfeval"]["A3"]
     assert first.value == "annex2-2022-direct.pdf#1" and first.hyperlink is None  # no scheme: no link, the name stays
-
-
-def test_the_collector_is_back_as_it_was(layouts: list[LayoutSpec], tmp_path: Path) -> None:
-    doc = _load("annex2-2022-direct.json")
-    assert gc.isenabled()
-    write_xlsx([doc], tmp_path / "a.xlsx", layouts=layouts)
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        write_xlsx([doc], tmp_path / "b.xlsx", layouts=layouts)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

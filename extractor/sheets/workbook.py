@@ -6,10 +6,8 @@ made once per (number format, fill, link) and shared by the cells that use it.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -159,36 +157,15 @@ def write_xlsx(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with collector_paused():
-        tables = batch_tables(documents, layout_index(layouts), review_url)
-        wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
-        formats = Formats(wb)
-        titles: set[str] = set()
-        for table in tables:
-            write_table(wb.add_worksheet(sheet_title(table.title, titles)), table, formats)
-        wb.close()
+    tables = batch_tables(documents, layout_index(layouts), review_url)
+    wb = xlsxwriter.Workbook(str(tmp), OPTIONS)
+    formats = Formats(wb)
+    titles: set[str] = set()
+    for table in tables:
+        write_table(wb.add_worksheet(sheet_title(table.title, titles)), table, formats)
+    wb.close()
     tmp.replace(path)
     return path
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the workbook is built.
-
-    The write makes some 40,000 objects that all live until it ends (rows, cells,
-    XlsxWriter's cell table); every few hundred new objects the collector walked
-    them, and the batch's documents, again: 7-9% of the write on the seed annexes.
-    The workbook's own reference cycles are freed by the first collection after,
-    as they would be anyway. Turned back on only if it was on: of two writes at
-    once, the one that turned it off turns it on.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
