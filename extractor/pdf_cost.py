@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # page takes 0.1-1 MB; PDFium holds a few hundred bytes per drawn object on top
 CONTENT_SHARE = 4
 MAX_DEPTH = 12  # forms inside forms: deeper nesting is counted as over the budget
+# what each form drawn costs on top of its instructions (PDFium parses a form at every draw):
+# also bounds the walk over forms that draw many distinct forms to budget / FORM_COST visits
+FORM_COST = 1024
 _DELIM = rb"\s/\[\]<>(){}%"
 DO = re.compile(rb"/([^" + _DELIM + rb"]+)\s*Do(?![^" + _DELIM + rb"])")
 INLINE = re.compile(rb"(?<![^" + _DELIM + rb"])BI(?=[" + _DELIM + rb"])(.{0,2000}?)"
@@ -126,7 +129,8 @@ def _draws(content: bytes, resources: Any, walk: _Walk, times: int, depth: int) 
         if subtype == "Image":
             walk.images += list(_image_sizes(xobject, "/" + _name(raw_name)))
         elif subtype == "Form":
-            if depth >= MAX_DEPTH:
+            walk.budget -= FORM_COST * times * n
+            if depth >= MAX_DEPTH or walk.budget < 0:
                 raise _OverBudget
             inner = _decoded(xobject, walk, times * n)
             _draws(inner, xobject.get("Resources") or resources, walk, times * n, depth + 1)

@@ -3,8 +3,9 @@
 Written object by object, so every dictionary is exactly the attack: an A4 page that draws
 a 40000 x 40000 image, or a small image with a huge soft mask (PDFium decodes a soft mask
 whole), an inline image PDFium decodes whole when it loads the page, drawing instructions
-that decode to hundreds of megabytes, forms that draw forms; and the page-size attacks of
-issue 14 (a 20000 pt page, a 14000 x 14000 PNG), a truncated PDF and a non-document.
+that decode to hundreds of megabytes, forms that draw forms, an annotation's appearance;
+and the page-size attacks of issue 14 (a 20000 pt page, a 14000 x 14000 PNG), a truncated
+PDF and a non-document.
 """
 
 from __future__ import annotations
@@ -59,6 +60,17 @@ def huge_soft_mask_pdf(path: Path, side: int = 40000) -> Path:
                    " /BitsPerComponent 8 /SMask 6 0 R", bytes(100 * 100))
     return write_pdf(path, "/Resources << /XObject << /Im0 5 0 R >> >>", stream("", A4_CONTENT),
                      [small, image(side)])
+
+
+def soft_mask_in_an_annotation_pdf(path: Path, side: int = 40000) -> Path:
+    """An empty A4 page with a stamp annotation whose appearance draws a 10 x 10 image with a
+    side x side soft mask (PDFium draws annotations when it renders the page)."""
+    appearance = stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]"
+                        " /Resources << /XObject << /I 6 0 R >> >>", b"q 100 0 0 100 0 0 cm /I Do Q")
+    small = stream("/Type /XObject /Subtype /Image /Width 10 /Height 10 /ColorSpace /DeviceGray"
+                   " /BitsPerComponent 8 /SMask 7 0 R", bytes(100))
+    return write_pdf(path, "/Annots [<< /Type /Annot /Subtype /Stamp /Rect [0 0 100 100]"
+                     " /AP << /N 5 0 R >> >>]", stream("", b""), [appearance, small, image(side)])
 
 
 def huge_inline_image_pdf(path: Path, side: int = 30000) -> Path:

@@ -38,6 +38,7 @@ MAKERS: dict[str, tuple[Callable[[Path], Path], bool]] = {  # name -> (maker, re
     "inline": (hostile.huge_inline_image_pdf, True),
     "content": (hostile.huge_content_pdf, True),
     "forms": (hostile.nested_forms_pdf, True),
+    "annotation": (hostile.soft_mask_in_an_annotation_pdf, False),
 }
 
 
