@@ -254,15 +254,16 @@ def page_image(doc: Document, number: int, dpi: int,
 
 def check_drawn_images(page: Any, number: int, max_pixels: int) -> None:
     """PDFium's own sizes of the images the page draws (forms opened), each within
-    `max_pixels`: the net under pdf_cost's reading, which also sees masks."""
+    pdf_cost.image_limit: the net under pdf_cost's reading, which also sees masks."""
     import pypdfium2.raw as pdfium_c
 
+    limit = pdf_cost.image_limit(max_pixels)
     for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=8):
         width, height = image.get_px_size()
-        if width * height > max_pixels:
+        if width * height > limit:
             raise PermanentError(
                 f"page {number} draws an image of {width} x {height} pixels, over"
-                f" {max_pixels:,} (EXTRACTOR_MAX_PAGE_PIXELS): it is not decoded",
+                f" {limit:,} (4 x EXTRACTOR_MAX_PAGE_PIXELS): it is not decoded",
                 code=ErrorCode.PAGE_TOO_LARGE, page=number)
 
 

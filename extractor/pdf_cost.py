@@ -8,7 +8,9 @@ streams and the inline images in them whole (a 2 KB page with a 30000 x 30000 in
 1.7 GB before anything is rendered). So each page's content streams, the forms it draws
 (counted as often as they are drawn, nested forms multiplied), its annotations' appearances,
 its patterns and Type 3 glyphs are decoded here with a byte cap, and every image they draw,
-with its masks, is measured by its /Width and /Height; nothing is ever decoded past the cap.
+with its masks, is measured by its /Width and /Height (masks and inline images against
+the page budget, images against four times it: see image_limit); nothing is ever decoded
+past the cap.
 
 A page over the budget is refused with `page_too_large` (ingest.page_image); one whose
 content or inline images are over it is never loaded by PDFium at all (`at_load`).
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 # take max_page_pixels / CONTENT_SHARE bytes: 10 MB at the default 40 M pixels, where a form
 # page takes 0.1-1 MB; PDFium holds a few hundred bytes per drawn object on top
 CONTENT_SHARE = 4
+STREAMED_IMAGE_SHARE = 4  # an image (not a mask, not inline) may have this many times max_page_pixels
 MAX_DEPTH = 12  # forms inside forms: deeper nesting is counted as over the budget
 # what each form drawn costs on top of its instructions (PDFium parses a form at every draw):
 # also bounds the walk over forms that draw many distinct forms to budget / FORM_COST visits
@@ -102,9 +105,18 @@ def page_oversize(page: Any, number: int, max_pixels: int) -> Oversize | None:
         if w * h > max_pixels:
             return Oversize(_image_message(number, "an inline image", w, h, max_pixels), True)
     for what, w, h in walk.images:
-        if w * h > max_pixels:
-            return Oversize(_image_message(number, what, w, h, max_pixels), False)
+        limit = max_pixels if what.startswith("the ") else image_limit(max_pixels)
+        if w * h > limit:
+            return Oversize(_image_message(number, what, w, h, limit), False)
     return None
+
+
+def image_limit(max_pixels: int) -> int:
+    """The pixels an image itself (not a mask) may have: PDFium decodes it a band at a time
+    while rendering (a 40000 x 40000 image peaked at 141 MB), so a scan finer than the
+    page budget (A3 at 600 dpi, 70 M pixels) is read, while one that no scanner makes,
+    whose whole decode could still be asked for, is not."""
+    return STREAMED_IMAGE_SHARE * max_pixels
 
 
 def _image_message(number: int, what: str, w: int, h: int, max_pixels: int) -> str:

@@ -83,6 +83,15 @@ def test_pdfiums_own_image_sizes_are_the_net_when_pdfminer_cannot_read(
         assert e.value.code is ErrorCode.PAGE_TOO_LARGE and "40000 x 40000" in e.value.message
 
 
+def test_an_image_finer_than_the_page_budget_is_still_read(tmp_path: Path) -> None:
+    """An image (not a mask) is decoded a band at a time: a scan of 70 M pixels (A3 at
+    600 dpi) passes; its soft mask of that size would not."""
+    fine = hostile.huge_image_pdf(tmp_path / "fine.pdf", side=8400)
+    assert pdf_cost.oversized_pages(fine, MAX_PIXELS) == {}
+    masked = hostile.huge_soft_mask_pdf(tmp_path / "masked.pdf", side=8400)
+    assert list(pdf_cost.oversized_pages(masked, MAX_PIXELS)) == [1]
+
+
 def test_a_scan_within_the_budget_is_still_read() -> None:
     scan = REPO / "samples" / "scans" / "annex2-2022-direct-typical.pdf"
     settings = load_settings(environ={}, ocr_engine="none")
