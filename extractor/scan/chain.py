@@ -30,6 +30,7 @@ from extractor.scan.thresholds import (
     AMOUNT_CHARS,
     CJK_FIRST,
     FLAGGED_CEILING,
+    HAND_MARKS,
     INK_GREY,
     KIN_AGREE_FLOOR,
     LINE_END_SPECKS,
@@ -66,7 +67,16 @@ def decide(
     text = "\n".join(x.text for x in lines if x.text)
     flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
                                 if text == "" or f != Flag.UNREADABLE))
-    return simplify(CellReading(text, min(x.confidence for x in lines), flags))
+    return _hand_mark(simplify(CellReading(text, min(x.confidence for x in lines), flags)))
+
+
+def _hand_mark(got: CellReading) -> CellReading:
+    """A cell read as one tick or cross (√, V, X) holds a hand mark, not print: a pen's
+    tick over an empty cell, or a box ticked; either way a person looks."""
+    if normalize_text(got.text) not in HAND_MARKS:
+        return got
+    flags = tuple(dict.fromkeys((*got.flags, Flag.LOW_CONFIDENCE)))
+    return CellReading(got.text, min(got.confidence, FLAGGED_CEILING), flags)
 
 
 def _account(crop: np.ndarray, got: CellReading) -> CellReading:
