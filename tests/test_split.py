@@ -120,7 +120,7 @@ def test_a_continuation_joins_by_its_first_row_whatever_rows_follow() -> None:
 def test_a_continuation_at_another_offset_and_scale_maps_to_the_same_columns() -> None:
     """The continuation's columns are found at the header's shares of its own table's
     width, not at the header's x on the first page."""
-    from extractor.layout.mapping import map_form
+    from extractor.layout.choose import map_form
     from extractor.layout.spec import LayoutSpec
     from extractor.models import Page, PageReading, Record, TextLine
     from extractor.split import split_forms
@@ -162,7 +162,7 @@ def test_a_form_starts_under_its_title_whatever_specks_lie_between() -> None:
 def test_a_closing_label_with_a_marks_reading_beside_it_closes_the_form() -> None:
     """'0010总分': a pen mark read as digits beside the closing label still closes the form,
     and its row is the closing row, not an indicator."""
-    from extractor.layout.mapping import map_form
+    from extractor.layout.choose import map_form
     from extractor.models import Page, PageReading, TextLine
     from extractor.split import split_forms
 
