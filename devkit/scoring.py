@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractor.compare import normalize_text
+from extractor.record import Flag
 from extractor.record import record_cells as cells_by_key
 
 LONG_FIELDS = ("goal.expected", "goal.actual")
+ROWS_INCOMPLETE = str(Flag.ROWS_INCOMPLETE)
 ENGINE_FLAGS = frozenset({"low_confidence", "engines_disagree", "unreadable"})
 
 
@@ -132,12 +134,16 @@ def record_cells(rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def score_record(actual: dict[str, Any] | None, expected: dict[str, Any], tag: str = "") -> Score:
     got = record_cells(actual) if actual is not None else {}
+    # a record that says rows are missing flags the cells it lacks (the review queue shows
+    # the record's flag); a form without a record flags nothing
+    missing_flags = (ROWS_INCOMPLETE,) if actual and ROWS_INCOMPLETE in actual.get("flags", ()) else ()
     score = Score()
     for key, want in record_cells(expected).items():
         cell = got.get(key)
         score.observations.append(Observation(
             f"{tag}:{key}", want["text"], None if cell is None else cell["text"],
-            tuple(cell["flags"]) if cell else (), float(cell["confidence"]) if cell else 0.0,
+            tuple(cell["flags"]) if cell else missing_flags,
+            float(cell["confidence"]) if cell else 0.0,
         ))
     return score
 

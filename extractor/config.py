@@ -60,6 +60,9 @@ class Settings:
     # a larger page is rendered at a lower dpi, or refused (page_too_large) before any allocation
     max_page_pixels: int = 40_000_000
     text_reader: str = "pdfium"  # pdfium | pdfplumber (the slower reference reader)
+    # the drop folder (`extractor watch`) takes regular files only: a symlink is refused
+    # (not_a_regular_file); on: a symlink is followed when its target resolves inside the inbox
+    inbox_follow_links: bool = False
     ocr_engine: str = "auto"  # auto (tiny) | tiny | ppocrv5 (alias rapid) | tesseract | none
     ocr_second_opinion: bool = True
     store: Path = Path("var/store")

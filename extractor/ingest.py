@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from extractor import pdf_cost
 from extractor.config import Settings
 from extractor.errors import DocumentOpenError, ErrorCode, PermanentError
 from extractor.models import DocumentKind, Page, PageKind
@@ -40,6 +41,8 @@ class Document:
     pages: list[Page]
     pdf: Any = None  # pypdfium2.PdfDocument for PDFs
     images: list[Any] = field(default_factory=list)  # PIL images for image files
+    # page number -> why it is over the page budget (extractor/pdf_cost.py): page_too_large
+    oversized: dict[int, str] = field(default_factory=dict)
     _plumber: Any = None
 
     def plumber(self) -> Any:
@@ -135,8 +138,14 @@ def _open_pdf(path: Path, digest: str, settings: Settings) -> Document:
             " (EXTRACTOR_MAX_PAGES)",
             code=ErrorCode.TOO_MANY_PAGES,
         )
+    oversized = pdf_cost.oversized_pages(path, settings.max_page_pixels)
     pages = []
     for i in range(n):
+        over = oversized.get(i + 1)
+        if over is not None and over.at_load:  # PDFium would decode it whole just to load it
+            w, h = pdf.get_page_size(i)
+            pages.append(Page(i + 1, float(w), float(h), "image"))
+            continue
         page = pdf[i]
         try:
             w, h = page.get_size()
@@ -144,7 +153,8 @@ def _open_pdf(path: Path, digest: str, settings: Settings) -> Document:
         finally:
             page.close()
         pages.append(Page(i + 1, float(w), float(h), kind))
-    return Document(path, digest, "pdf", pages, pdf=pdf)
+    return Document(path, digest, "pdf", pages, pdf=pdf,
+                    oversized={k: v.message for k, v in oversized.items()})
 
 
 def _has_eof_marker(path: Path) -> bool:
@@ -223,8 +233,11 @@ def page_image(doc: Document, number: int, dpi: int,
     `max_pixels` (a larger PDF page at a lower dpi, or page_too_large)."""
     if doc.format == "pdf":
         dpi = render_dpi(doc.pages[number - 1], dpi, max_pixels)
+        if number in doc.oversized:
+            raise PermanentError(doc.oversized[number], code=ErrorCode.PAGE_TOO_LARGE, page=number)
         page = doc.pdf[number - 1]
         try:
+            check_drawn_images(page, number, max_pixels)
             native = scanned_image(page, dpi)
             if native is not None:
                 return native
@@ -237,6 +250,21 @@ def page_image(doc: Document, number: int, dpi: int,
     check_image_page(number, im.size[0], im.size[1], max_pixels)
     src_dpi = _image_dpi(im)
     return np.asarray(im.convert("RGB")), src_dpi / 72.0
+
+
+def check_drawn_images(page: Any, number: int, max_pixels: int) -> None:
+    """PDFium's own sizes of the images the page draws (forms opened), each within
+    pdf_cost.image_limit: the net under pdf_cost's reading, which also sees masks."""
+    import pypdfium2.raw as pdfium_c
+
+    limit = pdf_cost.image_limit(max_pixels)
+    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=8):
+        width, height = image.get_px_size()
+        if width * height > limit:
+            raise PermanentError(
+                f"page {number} draws an image of {width} x {height} pixels, over"
+                f" {limit:,} (4 x EXTRACTOR_MAX_PAGE_PIXELS): it is not decoded",
+                code=ErrorCode.PAGE_TOO_LARGE, page=number)
 
 
 def scanned_image(page: Any, dpi: int) -> tuple[np.ndarray, float] | None:

@@ -88,7 +88,7 @@ class CellKey:
         return cls(m.group("name"), None if row is None else int(row))
 
     def __str__(self) -> str:
-        return self.name if self.row is None else f"{INDICATORS}[{self.row}].{self.name}"
+        return self.name if self.row is None else row_key(self.row, self.name)
 
 
 def field_key(*parts: str) -> str:
@@ -99,7 +99,7 @@ def field_key(*parts: str) -> str:
 
 def row_key(row: int, column: str) -> str:
     """indicators[row].column, the key of one cell of an indicator row (row 0-based)."""
-    return str(CellKey(column, row))
+    return f"{INDICATORS}[{row}].{column}"  # not through CellKey: a record's walk makes thousands
 
 
 def record_cells(record: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -136,6 +136,7 @@ class Flag(StrEnum):
     VOCABULARY = "vocabulary"
     FORMAT = "validation:format"  # a typed value does not parse
     ROWS_INCOMPLETE = "rows_incomplete"  # the indicator table never reached its closing row
+    LAYOUT_UNCERTAIN = "layout_uncertain"  # under its layout's title, too poorly read to fit it well
 
 
 def validation_flag(rule: str) -> str:

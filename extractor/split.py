@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from extractor.errors import ErrorCode
-from extractor.layout.labels import label_key, title_key
+from extractor.layout.labels import closing_key, label_key, title_key
 from extractor.layout.spec import LayoutSpec
 from extractor.models import DocumentError, FormInstance, PageReading, Table, TextLine
 
@@ -51,7 +51,7 @@ def starts_form(table: Table, above: tuple[TextLine, ...], layouts: list[LayoutS
     if any(len(s & keys) >= n for s, n in zip(_start_keys(layouts), need, strict=True)):
         return True
     titles = _title_patterns(layouts)
-    return any(any(t.search(title_key(ln.text)) for t in titles) for ln in above[-3:])
+    return any(any(t.search(title_key(ln.text)) for t in titles) for ln in above)
 
 
 def _lines_between(reading: PageReading, top: float, bottom: float) -> tuple[TextLine, ...]:
@@ -82,7 +82,7 @@ def split_forms(
                 continue
             used = True
             forms[-1].lines_below = _lines_between(reading, table.bbox[3], nxt)
-            if {label_key(c.text) for c in table.cells} & end_keys:
+            if {closing_key(c.text) for c in table.cells} & end_keys:
                 forms[-1].closed = True
         if not used and (reading.tables or reading.lines):
             errors.append(_not_a_form(reading))
@@ -113,14 +113,14 @@ ROW_SLACK_PT = 1.0  # a cell ending this near a table's bottom is in its last ro
 
 
 def same_columns(previous: Table, table: Table) -> bool:
-    """Every inner column edge of `table`, as a share of its width, is one of those of
-    `previous`'s last row (the columns the form was printing when the page ended), and
-    there are at least MIN_SHARED_EDGES of them: independent of where the page puts the
-    table and at what scale."""
-    mine = relative_edges(table, table.col_edges)
-    bottom = previous.bbox[3]
-    last = [x for c in previous.cells if c.bbox[3] >= bottom - ROW_SLACK_PT for x in c.bbox[::2]]
-    theirs = relative_edges(previous, tuple(last))
+    """The inner column edges of `table`'s first row, as shares of its width, are all
+    column edges of `previous` (a form's rows all cut its one set of columns, whatever
+    rows the new page holds after its first), and there are at least MIN_SHARED_EDGES of
+    them: independent of where the page puts the table and at what scale."""
+    top = table.bbox[1]
+    first = [x for c in table.cells if c.bbox[1] <= top + ROW_SLACK_PT for x in c.bbox[::2]]
+    mine = relative_edges(table, tuple(first))
+    theirs = relative_edges(previous, previous.col_edges)
     if len(mine) < MIN_SHARED_EDGES or not theirs:
         return False
     return all(min(abs(e - t) for t in theirs) <= EDGE_TOLERANCE for e in mine)

@@ -130,14 +130,15 @@ class Worker:
     same worker is started through tests/fault_worker.py, which injects them by code.
     """
 
-    def __init__(self, name: str, env: dict[str, str], logdir: Path, faults: Sequence[str] = ()):
+    def __init__(self, name: str, env: dict[str, str], logdir: Path, faults: Sequence[str] = (),
+                 options: Sequence[str] = ()):
         self.name = name
         self.log_path = logdir / f"worker-{name}.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
         entry = ["tests.fault_worker", *faults, "--"] if faults else ["extractor.cli"]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", *entry, "worker", "--concurrency", "1",
-             "--hostname", f"{name}@%h", "--loglevel", "INFO"],
+             "--hostname", f"{name}@%h", "--loglevel", "INFO", *options],
             env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
@@ -158,11 +159,12 @@ class Worker:
 
 @contextmanager
 def workers(names: list[str], env: dict[str, str], logdir: Path,
-            ready: bool = True, faults: Sequence[str] = ()) -> Iterator[list[Worker]]:
+            ready: bool = True, faults: Sequence[str] = (),
+            options: Sequence[str] = ()) -> Iterator[list[Worker]]:
     started: list[Worker] = []
     try:
         for n in names:
-            started.append(Worker(n, env, logdir, faults))
+            started.append(Worker(n, env, logdir, faults, options))
         if ready:
             for w in started:
                 w.wait_ready()

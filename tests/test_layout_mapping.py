@@ -5,7 +5,7 @@ rows_incomplete, with its total cells."""
 
 from __future__ import annotations
 
-from extractor.layout.mapping import map_form
+from extractor.layout.choose import map_form
 from extractor.layout.spec import load_layouts
 from extractor.models import Cell, FormInstance, Table
 from extractor.record import Flag

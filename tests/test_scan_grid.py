@@ -1,4 +1,5 @@
-"""Grid detection on a rendered page: every cell found, spans right; 3° skew; fax-like page."""
+"""Grid detection on a rendered page: every cell found, spans right; skew up to 6°;
+fax-like page; a table of one row."""
 
 from __future__ import annotations
 
@@ -71,6 +72,56 @@ def test_skew_of_three_degrees(form) -> None:
     tables, _ = find_tables(prep.ink, SCALE, 1)
     assert len(tables) == 1 and len(tables[0].cells) == len(truth)
     _match(tables[0].cells, truth, tol=2.5)
+
+
+@pytest.mark.parametrize("degrees", [-4.6, 5.5])
+def test_a_sheet_fed_crooked_is_levelled(form, degrees: float) -> None:
+    """Beyond ±3° the rulings' horizontal runs break up; the search goes on round a
+    wider guess on the side where the level search ended."""
+    image, truth = form
+    skewed = np.stack([rotate(image[:, :, i], degrees, border=255) for i in range(3)], axis=2)
+    prep = prepare_page(skewed, SCALE)
+    assert prep.angle == pytest.approx(-degrees, abs=0.1)
+    tables, _ = find_tables(prep.ink, SCALE, 1)
+    assert len(tables) == 1 and len(tables[0].cells) == len(truth)
+
+
+def test_a_table_of_one_row(form) -> None:
+    """A form's closing row alone at the top of a page (总分 | 100 | 98): its walls are
+    shorter than a ruling long enough to vouch for others, but run between two that are."""
+    image, _ = form
+    page = np.full_like(image, 255)
+    x0, x1, y0, y1 = (int(v * SCALE) for v in (60, 540, 80, 100))
+    for y in (y0, y1):
+        cv2.line(page, (x0, y), (x1, y), (0, 0, 0), 2)
+    for x in (x0, int(400 * SCALE), int(470 * SCALE), x1):
+        cv2.line(page, (x, y0), (x, y1), (0, 0, 0), 2)
+    prep = prepare_page(page, SCALE)
+    tables, _ = find_tables(prep.line_ink, SCALE, 1)
+    assert len(tables) == 1 and len(tables[0].cells) == 3
+
+
+def test_a_ruling_carried_on_by_a_ghost_does_not_join_two_tables(form) -> None:
+    """Another sheet's ruling showing through the paper (bleed-through) may carry a wall
+    of one table on across the gap to the next: the faint stretch is cut off."""
+    image, _ = form
+    page = np.full(image.shape[:2], 252, np.uint8)
+
+    def grid(top: float) -> None:
+        x0, x1 = int(60 * SCALE), int(540 * SCALE)
+        ys = [int((top + 20 * r) * SCALE) for r in range(4)]
+        for y in ys:
+            cv2.line(page, (x0, y), (x1, y), 0, 2)
+        for x in (x0, int(200 * SCALE), int(400 * SCALE), x1):
+            cv2.line(page, (x, ys[0]), (x, ys[-1]), 0, 2)
+
+    grid(100)
+    grid(260)
+    x = int(540 * SCALE)
+    cv2.line(page, (x, int(160 * SCALE)), (x, int(260 * SCALE)), 232, 2)  # the ghost
+    prep = prepare_page(page, SCALE)
+    tables, _ = find_tables(prep.line_ink, SCALE, 1, prep.gray)
+    assert [len(t.cells) for t in tables] == [9, 9]
 
 
 def test_fax_like_binarised_page(form) -> None:

@@ -84,6 +84,13 @@ def _decide(first: list[OcrResult], second: list[OcrResult] | None) -> CellReadi
     return decide(crops, first, (primary,) if second is None else (primary, other))
 
 
+def test_a_cell_read_as_a_lone_tick_is_flagged() -> None:
+    for tick in ("√", "V", "x"):
+        got = _decide([OcrResult(tick, 0.99)], None)
+        assert got.text == tick and "low_confidence" in got.flags and got.confidence <= 0.6
+    assert not _decide([OcrResult("V2", 0.99)], None).flags  # not alone: text
+
+
 def test_confidence_rule() -> None:
     sure = _decide([OcrResult("60.00", 0.99)], None)
     assert sure == CellReading("60.00", 0.99)

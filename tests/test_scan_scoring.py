@@ -46,6 +46,16 @@ def test_missing_record_counts_every_cell_wrong() -> None:
     assert s["short_exact"] == 0.0 and s["wrong_flagged"] == 0.0
 
 
+def test_rows_a_record_says_are_missing_count_flagged() -> None:
+    want = {**record({"phone": cell("123")}, [1]),
+            "indicators": [{"score": cell("10")}, {"score": cell("8")}]}
+    got = {**want, "indicators": [{"score": cell("10")}]}
+    assert score_record(got, want).summary()["wrong_flagged"] == 0.0
+    got["flags"] = ["rows_incomplete"]
+    s = score_record(got, want).summary()
+    assert s["wrong_flagged"] == 1.0 and s["unflagged_wrong"] == 0.0
+
+
 def test_edit_distance() -> None:
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance("", "abc") == 3

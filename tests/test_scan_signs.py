@@ -41,7 +41,11 @@ GE = _lines((35, 14, 53, 22), (53, 22, 35, 30), (35, 38, 53, 38))
 LE = _lines((53, 14, 35, 22), (35, 22, 53, 30), (35, 38, 53, 38))
 GT = _lines((35, 16, 53, 26), (53, 26, 35, 36))
 LT = _lines((53, 16, 35, 26), (35, 26, 53, 36))
+# ⩾ and ⩽, as CJK faces draw ≥ and ≤: the bar slanted under the lower arm, along it
+GE_SLANTED = _lines((35, 12, 53, 20), (53, 20, 35, 28), (53, 26, 35, 34), thick=3)
+LE_SLANTED = _lines((53, 12, 35, 20), (35, 20, 53, 28), (35, 26, 53, 34), thick=3)
 SIGNS = {"=": EQUALS, "≥": GE, "≤": LE, "＞": GT, "＜": LT}
+SLANTED = {"≥": GE_SLANTED, "≤": LE_SLANTED}
 
 NOT_SIGNS = {
     "N": _lines((36, 14, 36, 38), (36, 14, 52, 38), (52, 14, 52, 38)),
@@ -70,6 +74,25 @@ NOT_SIGNS = {
 def test_a_lone_sign_is_read_from_its_shape(sign: str, blur: bool) -> None:
     ink, gray = _cell(SIGNS[sign], blur)
     assert lone_sign(ink, gray, SCALE) == sign
+
+
+@pytest.mark.parametrize("blur", [False, True], ids=["crisp", "blurred"])
+@pytest.mark.parametrize("sign", list(SLANTED))
+def test_a_sign_with_its_bar_slanted_is_not_taken_for_the_chevron_alone(sign: str, blur: bool) -> None:
+    ink, gray = _cell(SLANTED[sign], blur)
+    assert lone_sign(ink, gray, SCALE) == (None if blur else sign)  # never ＞ or ＜
+
+
+@pytest.mark.parametrize("lower", [4, 5])
+def test_a_chevron_whose_arms_do_not_balance_is_left_to_the_recogniser(lower: int) -> None:
+    """A lower arm thicker than the upper (a slanted bar run into it, or a pen stroke
+    across): neither ＞ nor ≥ can be told from the shape."""
+    def lopsided(page: np.ndarray) -> None:
+        _lines((35, 14, 53, 24), thick=3)(page)
+        _lines((53, 24, 35, 34), thick=lower + 3)(page)
+
+    ink, gray = _cell(lopsided, blur=False)
+    assert lone_sign(ink, gray, SCALE) in ("≥", None)
 
 
 @pytest.mark.parametrize("blur", [False, True], ids=["crisp", "blurred"])

@@ -122,12 +122,12 @@ def test_frozen_panes_filter_and_widths(annex_xlsx: Path) -> None:
 def _expected_fill(cell: dict[str, Any]) -> str | None:
     flags = cell.get("flags") or []
     if flags:
-        return (RULE_FILL if all(f.startswith("validation:") for f in flags) else READING_FILL).fgColor.rgb
-    return REVIEWED_FILL.fgColor.rgb if cell.get("reviewed_by") else None
+        return RULE_FILL if all(f.startswith("validation:") for f in flags) else READING_FILL
+    return REVIEWED_FILL if cell.get("reviewed_by") else None
 
 
 def _check_cell(xc: Any, cell: dict[str, Any]) -> None:
-    fill = xc.fill.fgColor.rgb if xc.fill.fill_type == "solid" else None
+    fill = xc.fill.fgColor.rgb[2:] if xc.fill.fill_type == "solid" else None
     assert fill == _expected_fill(cell), (xc.coordinate, cell)
     note = xc.comment.text if xc.comment else ""
     for flag in cell.get("flags") or []:
@@ -150,7 +150,7 @@ def test_fills_and_comments_exactly_on_flagged_cells(annex: list[dict[str, Any]]
             checked += bool(cell["flags"])
     assert checked >= 6
     executed = ws.cell(3, col["funds.total.executed"])
-    assert executed.fill.fgColor.rgb == READING_FILL.fgColor.rgb and "0.41" in executed.comment.text
+    assert executed.fill.fgColor.rgb[2:] == READING_FILL and "0.41" in executed.comment.text
     assert "score_sum: 指标得分之和" in ws.cell(4, col["total.score"]).comment.text
     ind = wb[SHEET_INDICATORS]
     icol = _header(ind)
@@ -184,7 +184,7 @@ def test_review_links_and_reviewed_records(annex_xlsx: Path) -> None:
     assert ws.cell(3, 1).hyperlink.target == "http://review.local:8000/"  # no store id: the queue
     assert ws.cell(7, 1).hyperlink.target == "http://review.local:8000/records/17"
     assert ws.cell(7, col["review"]).value == "已审核（ann）"
-    assert ws.cell(7, col["funds.total.score"]).fill.fgColor.rgb == REVIEWED_FILL.fgColor.rgb
+    assert ws.cell(7, col["funds.total.score"]).fill.fgColor.rgb[2:] == REVIEWED_FILL
     flags = wb[SHEET_FLAGS]
     assert any(r[0].hyperlink for r in flags.iter_rows(min_row=3))
 
@@ -261,3 +261,14 @@ def test_control_characters_unknown_layouts_and_an_empty_batch(layouts: list[Lay
     assert other.cell(1, _header(other)["funds.total.executed"]).value == "funds.total.executed"
     empty = openpyxl.load_workbook(write_xlsx([], tmp_path / "empty.xlsx", layouts=layouts))
     assert empty.sheetnames == [SHEET_INDICATORS, SHEET_FLAGS, SHEET_SUMMARY]
+
+
+def test_sheet_titles_excel_refuses_and_links_it_cannot_take(layouts: list[LayoutSpec], tmp_path: Path) -> None:
+    doc = copy.deepcopy(_load("annex2-2022-direct.json"))
+    doc["records"] = doc["records"][:3]
+    doc["records"][1]["layout"] = "old/layout"  # a record's layout name is not always a layout id
+    doc["records"][2]["layout"] = "OLD/LAYOUT"  # Excel compares titles ignoring case
+    wb = openpyxl.load_workbook(write_xlsx([doc], tmp_path / "t.xlsx", "review.local", layouts))
+    assert wb.sheetnames[:3] == ["perf-selfeval", "old_layout", "OLD_LAYOUT~2"]
+    first = wb["perf-selfeval"]["A3"]
+    assert first.value == "annex2-2022-direct.pdf#1" and first.hyperlink is None  # no scheme: no link, the name stays

@@ -56,12 +56,15 @@ def test_a_table_that_does_not_line_up_is_not_a_continuation(tmp_path):
     assert len(doc["records"]) == 1
 
 
-def _table(page: int, x0: float, y0: float, scale: float, rows: list[list[str]]):
+SHARES = (0.0, 0.12, 0.26, 0.5, 0.64, 0.78, 0.89, 1.0)
+
+
+def _table(page: int, x0: float, y0: float, scale: float, rows: list[list[str]],
+           shares: tuple[float, ...] = SHARES):
     """A grid of cells at (x0, y0), its columns at the same shares of its width whatever
     the scale (a sheet fed at another offset and scale)."""
     from extractor.models import Cell, Table
 
-    shares = [0.0, 0.12, 0.26, 0.5, 0.64, 0.78, 0.89, 1.0]
     xs = [x0 + s * 500 * scale for s in shares]
     h = 20 * scale
     cells = [
@@ -86,9 +89,92 @@ def test_a_continuation_at_another_offset_and_scale_joins_by_its_columns() -> No
     forms, errors = split_forms(pages, layouts)
     assert errors == [] and len(forms) == 1 and forms[0].pages == (1, 2)
     # another table (other columns) at the same place is not taken as the form's
-    other = _table(2, 92, 60, 0.96, [["a", "b", "c", "d", "e", "f", "g"]])
-    other = other.__class__(2, other.bbox, other.cells, other.row_edges,
-                            tuple(x + 13 for x in other.col_edges[:-1]) + other.col_edges[-1:])
+    shifted = (0.0, *(s + 13 / 480 for s in SHARES[1:-1]), 1.0)
+    other = _table(2, 92, 60, 0.96, [["a", "b", "c", "d", "e", "f", "g"]], shifted)
     pages[1] = PageReading(Page(2, 595, 842, "image"), (other,), ())
     _forms, errors = split_forms(pages, layouts)
     assert [e.code for e in errors] == ["page_not_a_form", "form_incomplete"]
+
+
+def test_a_continuation_joins_by_its_first_row_whatever_rows_follow() -> None:
+    """The rows after a continuation's first (the closing rows: 总分, 评价结论) may cut
+    columns of their own; the first row's edges are the form's, and it joins."""
+    from extractor.models import Cell, Page, PageReading, Table
+    from extractor.split import split_forms
+
+    layouts = load_layouts(ROOT / "layouts")
+    first = _table(1, 50, 100, 1.0, [["项目名称", "x", "", "", "", "", ""],
+                                      ["主管部门", "x", "实施单位", "x", "", "", ""],
+                                      ["产出指标", "数量指标", "培训人次", "50", "62", "10", "10"]])
+    rest = _table(2, 92, 60, 0.96, [["效益指标", "社会效益", "满意度", "90%", "95%", "10", "9"]])
+    x0, y0, x1, y1 = rest.bbox
+    closing = (Cell((x0, y1, x0 + 0.33 * (x1 - x0), y1 + 19), 1, 0, text="总分"),
+               Cell((x0 + 0.33 * (x1 - x0), y1, x1, y1 + 19), 1, 1, text="98"))
+    rest = Table(2, (x0, y0, x1, y1 + 19), rest.cells + closing, (*rest.row_edges, y1 + 19),
+                 tuple(sorted({*rest.col_edges, x0 + 0.33 * (x1 - x0)})))
+    pages = [PageReading(Page(n, 595, 842, "image"), (t,), ()) for n, t in ((1, first), (2, rest))]
+    forms, errors = split_forms(pages, layouts)
+    assert errors == [] and len(forms) == 1 and forms[0].pages == (1, 2)
+
+
+def test_a_continuation_at_another_offset_and_scale_maps_to_the_same_columns() -> None:
+    """The continuation's columns are found at the header's shares of its own table's
+    width, not at the header's x on the first page."""
+    from extractor.layout.choose import map_form
+    from extractor.layout.spec import LayoutSpec
+    from extractor.models import Page, PageReading, Record, TextLine
+    from extractor.split import split_forms
+
+    layouts = load_layouts(ROOT / "tests" / "data")
+    first = _table(1, 50, 100, 1.0, [["项目名称", "培训", "", "", "", "", ""],
+                                      ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
+                                      ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                                      ["产出指标", "数量指标", "培训人次", "50", "62", "60", "60"]])
+    rest = _table(2, 92, 60, 0.9, [["效益指标", "社会效益", "满意度", "90%", "95%", "40", "38"],
+                                    ["总分", "", "", "", "", "100", "98"]])
+    title = TextLine("部门项目绩效自评表", (200, 60, 320, 75))
+    pages = [PageReading(Page(1, 595, 842, "image"), (first,), (title,)),
+             PageReading(Page(2, 595, 842, "image"), (rest,), ())]
+    (form,), _errors = split_forms(pages, layouts)
+    mapped = map_form(form, layouts, 0.5)
+    assert isinstance(mapped, tuple) and isinstance(mapped[0], LayoutSpec)
+    record: Record = mapped[1]
+    assert [{k: f.text for k, f in row.items()} for row in record.indicators][1] == {
+        "level1": "效益指标", "level2": "社会效益", "name": "满意度", "target": "90%",
+        "actual": "95%", "weight": "40", "score": "38"}
+    assert (record.fields["total.weight"].text, record.fields["total.score"].text) == ("100", "98")
+
+
+def test_a_form_starts_under_its_title_whatever_specks_lie_between() -> None:
+    """A scan's specks and bleed-through read as lines between the title and the table
+    (its 项目名称 row lost to a seal, say) do not hide the title."""
+    from extractor.models import TextLine
+    from extractor.split import starts_form
+
+    layouts = load_layouts(ROOT / "layouts")
+    table = _table(1, 50, 140, 1.0, [["实施单位", "某局", "联系电话", "6500", "", "", ""]])
+    above = tuple(TextLine(t, (100, y, 300, y + 12)) for t, y in
+                  (("项目支出绩效自评表", 60), ("P", 80), ("(2022年度)", 95), ("实天", 110), ("I", 125)))
+    assert starts_form(table, above, layouts)
+    assert not starts_form(table, above[1:], layouts)
+
+
+def test_a_closing_label_with_a_marks_reading_beside_it_closes_the_form() -> None:
+    """'0010总分': a pen mark read as digits beside the closing label still closes the form,
+    and its row is the closing row, not an indicator."""
+    from extractor.layout.choose import map_form
+    from extractor.models import Page, PageReading, TextLine
+    from extractor.split import split_forms
+
+    layouts = load_layouts(ROOT / "tests" / "data")
+    table = _table(1, 50, 100, 1.0, [["项目名称", "培训", "", "", "", "", ""],
+                                      ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
+                                      ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                                      ["产出指标", "数量指标", "培训人次", "50", "62", "100", "98"],
+                                      ["0010总分", "m", "", "", "", "100", "98"]])
+    title = TextLine("部门项目绩效自评表", (200, 60, 320, 75))
+    forms, errors = split_forms([PageReading(Page(1, 595, 842, "image"), (table,), (title,))], layouts)
+    assert errors == []
+    mapped = map_form(forms[0], layouts, 0.5)
+    assert isinstance(mapped, tuple)
+    assert len(mapped[1].indicators) == 1 and not mapped[1].flags

@@ -241,7 +241,8 @@ def test_a_bad_variant_spec_names_file_and_key(mutate, key):
 )
 def test_sichuan_title_with_the_year_anywhere(title, year, layouts):
     """Issue 13: the year after the title or with words between it and 项目支出绩效自评表."""
-    from extractor.layout.mapping import FormView, form_to_record, title_fit
+    from extractor.layout.choose import title_fit
+    from extractor.layout.mapping import FormView, form_to_record
     from extractor.models import FormInstance, TextLine
 
     spec = next(s for s in layouts if s.id == "sichuan-dept")

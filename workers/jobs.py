@@ -20,9 +20,6 @@ broker unavailable) propagate for the queue to retry and do not count.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -33,13 +30,12 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from extractor import ingest
 from extractor.emit import document_to_dict
 from extractor.errors import ErrorCode, ExtractError, TransientError, error_from_exception
 from extractor.layout.spec import LayoutSpec, load_layouts
 from extractor.models import DocumentError, page_reading_from_dict
 from extractor.pipeline import assemble
-from workers import lease
+from workers import intake, lease
 from workers.context import Context, code_message, fail_job, job_source, maybe_assemble
 from workers.documents import close_all, open_stored
 from workers.page_step import page_groups, run_pages
@@ -66,19 +62,24 @@ class Submitted:
 # --- submit ---------------------------------------------------------------------
 
 
-def submit(path: Path, ctx: Context, *, force: bool = False, batch: str | None = None) -> Submitted:
+def submit(path: Path, ctx: Context, *, force: bool = False, batch: str | None = None,
+           links: intake.LinkRule = intake.FOLLOW) -> Submitted:
+    """Take `path` in (opened once, a regular file, links by `links`: workers/intake.py) and
+    make it a job; the same bytes again give the existing job back."""
     path = Path(path)
-    if not path.is_file():
-        raise ExtractError(f"{path}: no such file", code=ErrorCode.FILE_NOT_FOUND)
-    sha = ingest.sha256_file(path)
-    existing = ctx.store.find_job_by_sha(sha)
-    if existing is not None and not force:
-        if lease.resume_if_abandoned(existing.id, ctx):  # its process died: resume it
-            return Submitted(existing.id, False, resumed=True)
-        if existing.status == "queued":  # its start message may have been lost: send another
-            ctx.dispatch.start(existing.id)
-        return Submitted(existing.id, False)
-    stored = store_file(path, sha, ctx.settings.store)
+    with intake.opened_regular(path, links) as f:
+        sha, staged = intake.stage(f, Path(ctx.settings.store))
+    try:
+        existing = ctx.store.find_job_by_sha(sha)
+        if existing is not None and not force:
+            if lease.resume_if_abandoned(existing.id, ctx):  # its process died: resume it
+                return Submitted(existing.id, False, resumed=True)
+            if existing.status == "queued":  # its start message may have been lost: send another
+                ctx.dispatch.start(existing.id)
+            return Submitted(existing.id, False)
+        stored = intake.keep(staged, sha, path.suffix, Path(ctx.settings.store))
+    finally:
+        staged.unlink(missing_ok=True)
     job_id = ctx.store.create_job(sha, path.name, str(stored), batch, lease=ctx.lease)
     try:
         ctx.dispatch.start(job_id)
@@ -86,24 +87,6 @@ def submit(path: Path, ctx: Context, *, force: bool = False, batch: str | None =
         ctx.store.delete_job(job_id)  # no task will ever run it: do not leave it queued
         raise
     return Submitted(job_id, True)
-
-
-def store_file(path: Path, sha: str, store_dir: Path) -> Path:
-    """Copy into the content-addressed store: `store/ab/abcdef...pdf` (once)."""
-    suffix = path.suffix.lower() if path.suffix else ".bin"
-    dest = Path(store_dir) / sha[:2] / f"{sha}{suffix}"
-    if dest.exists():
-        return dest.resolve()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
-    os.close(fd)
-    try:
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest.resolve()
 
 
 # --- start --------------------------------------------------------------------

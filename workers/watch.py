@@ -13,7 +13,12 @@ same job, so nothing runs twice and nothing is lost; a job whose process died
 (its lease ran out, or its process is gone) is resumed (workers/lease.py).
 
 Only regular files are taken: a symlink, a FIFO, a device or a socket dropped in
-the inbox is never opened; it is moved to failed/ with `not_a_regular_file`.
+the inbox is never opened; it is moved to failed/ with `not_a_regular_file`. The
+look (lstat) only sorts; what protects is the open (workers/intake.py: O_NOFOLLOW,
+fstat of the descriptor, the bytes stored read from it), so a file swapped for a
+link after the look is refused just the same. With EXTRACTOR_INBOX_FOLLOW_LINKS a
+link whose target resolves inside the inbox is followed (in processing/ it is
+written again as a link to that target's absolute path).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 import kombu.exceptions
 
 from extractor.errors import ErrorCode, ExtractError
-from workers import jobs, lease
+from workers import intake, jobs, lease
 from workers.store import JobView
 
 log = logging.getLogger(__name__)
@@ -49,8 +54,10 @@ class Watcher:
     seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
     tracking: dict[Path, str] = field(default_factory=dict)  # file in processing/ -> job id
     unsubmitted: list[Path] = field(default_factory=list)
+    links: intake.LinkRule = intake.REFUSE
 
     def __post_init__(self) -> None:
+        self.links = intake.inbox_rule(self.inbox, self.ctx.settings.inbox_follow_links)
         for sub in SUBDIRS:
             (self.inbox / sub).mkdir(parents=True, exist_ok=True)
         self.unsubmitted = sorted((self.inbox / "processing").iterdir())
@@ -60,7 +67,7 @@ class Watcher:
     def step(self) -> int:
         """Pick up the stable files, submit, run (in-process) and file what finished."""
         for path in self.stable_files():
-            self.unsubmitted.append(self._move(path, self.inbox / "processing"))
+            self.unsubmitted.append(self._take(path))
         self._submit_pending()
         self._resume_abandoned()
         if self.local is not None:
@@ -76,8 +83,13 @@ class Watcher:
             st = path.lstat()  # a symlink is looked at, never followed
             if stat.S_ISDIR(st.st_mode):
                 continue
+            if stat.S_ISLNK(st.st_mode) and self.links.follow:
+                if intake.link_target_inside(path, self.inbox) is None:
+                    self._refuse(path, "a symbolic link to a file outside the inbox")
+                    continue
+                st = path.stat()  # inside the inbox: the target's size and mtime settle
             if not stat.S_ISREG(st.st_mode):
-                self._refuse(path, st.st_mode)
+                self._refuse(path, intake.describe(st.st_mode))
                 continue
             current[path] = (st.st_size, st.st_mtime_ns)
             if self.seen.get(path) == current[path] and now - st.st_mtime >= self.settle:
@@ -89,11 +101,11 @@ class Watcher:
         waiting, self.unsubmitted = self.unsubmitted, []
         for path in waiting:
             mode = path.lstat().st_mode
-            if not stat.S_ISREG(mode):
-                self._refuse(path, mode)
+            if not stat.S_ISREG(mode) and not (stat.S_ISLNK(mode) and self.links.follow):
+                self._refuse(path, intake.describe(mode))
                 continue
-            try:
-                sub = jobs.submit(path, self.ctx, batch=self.batch)
+            try:  # the open decides (O_NOFOLLOW, fstat): the file may have changed since
+                sub = jobs.submit(path, self.ctx, batch=self.batch, links=self.links)
             except ExtractError as e:
                 if e.transient:
                     self.unsubmitted.append(path)  # the store or broker is down: next turn
@@ -131,13 +143,10 @@ class Watcher:
             if lease.resume_if_abandoned(job_id, self.ctx):
                 log.info("job %s resumed", job_id)
 
-    def _refuse(self, path: Path, mode: int) -> None:
+    def _refuse(self, path: Path, what: str) -> None:
         """A symlink, FIFO, device or socket: filed in failed/ unopened, with its code."""
-        what = {stat.S_IFLNK: "a symbolic link", stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device",
-                stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}.get(stat.S_IFMT(mode), "special")
-        message = f"{path.name}: {what}, not a regular file; only regular files are taken"
-        self._file(path, "failed", None,
-                   {"code": ErrorCode.NOT_A_REGULAR_FILE.value, "message": message})
+        error = intake.not_regular(path, what)
+        self._file(path, "failed", None, {"code": error.code.value, "message": error.message})
 
     def _file(self, path: Path, where: str, job: JobView | None,
               error: dict[str, Any] | None) -> None:
@@ -148,12 +157,27 @@ class Watcher:
             note.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
         log.info("%s -> %s/", path.name, where)
 
+    def _take(self, path: Path) -> Path:
+        """Into processing/; a link (followed by setting) written again to its target's
+        absolute path, which a relative link would not keep there."""
+        if not path.is_symlink():
+            return self._move(path, self.inbox / "processing")
+        dest = self._free_name(self.inbox / "processing", path)
+        os.symlink(os.path.realpath(path), dest)
+        path.unlink()
+        return dest
+
+    @classmethod
+    def _move(cls, path: Path, folder: Path) -> Path:
+        dest = cls._free_name(folder, path)
+        os.replace(path, dest)
+        return dest
+
     @staticmethod
-    def _move(path: Path, folder: Path) -> Path:
+    def _free_name(folder: Path, path: Path) -> Path:
         dest, n = folder / path.name, 2
         while os.path.lexists(dest):
             dest, n = folder / f"{path.stem}-{n}{path.suffix}", n + 1
-        os.replace(path, dest)
         return dest
 
     # --- loops ---------------------------------------------------------------------------

@@ -30,6 +30,15 @@ def label_key(text: str) -> str:
     return _PUNCT.sub("", key)
 
 
+_LATIN_OR_DIGIT = re.compile(r"[0-9A-Za-z]")
+
+
+def closing_key(text: str) -> str:
+    """A cell's label key without Latin letters and digits: a closing label (总分, 合计)
+    has none, and a scan's marks read beside it ('m总分', '0010总分') are not the label."""
+    return _LATIN_OR_DIGIT.sub("", label_key(text))
+
+
 def title_key(text: str) -> str:
     """A title line folded for a layout's title patterns: like a label, but what is in
     brackets stays (the brackets go), so （简表） can tell two titles apart."""

@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass
 
 from extractor.compare import normalize_text
-from extractor.errors import ErrorCode
 from extractor.grid.build import TableIndex
-from extractor.layout.labels import LabelHit, LabelIndex, title_key
+from extractor.layout.labels import LabelHit, LabelIndex, closing_key, label_key
 from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
-from extractor.models import Cell, DocumentError, Field, FormInstance, Record, TextLine
+from extractor.models import Cell, Field, FormInstance, Record
 from extractor.record import Flag, IndicatorColumn, field_key
 
 NUDGE = 2.0  # points past a label's edge to land inside the neighbouring cell
@@ -52,77 +51,18 @@ class FormView:
             return ti, cell
         if y > self.form.tables[ti].bbox[3] and ti + 1 < len(self.tables):
             nxt = self.form.tables[ti + 1]
-            cell = self.tables[ti + 1].cell_at(x, nxt.bbox[1] + NUDGE)
+            cell = self.tables[ti + 1].cell_at(self.x_on(ti + 1, x, ti), nxt.bbox[1] + NUDGE)
             if cell is not None:
                 return ti + 1, cell
         return None
 
-
-def rank_layouts(view: FormView, layouts: list[LayoutSpec]) -> list[tuple[float, LayoutSpec]]:
-    """Every layout with its fit, best first; on a tie the more specific (more labels) wins.
-
-    A layout's fit is the found share of its labels and its title, over those
-    plus what the form prints that belongs to other layouts only: their labels
-    (exactly printed) and their title (when it names the form and this one's
-    does not). So a layout lacking labels the form has loses to the one that
-    has them, even when every label of its own is found.
-    """
-    keys = {spec.id: spec.label_keys for spec in layouts}
-    titles = {spec.id: title_fit(view.form.lines_above, spec) for spec in layouts}
-    scored = []
-    for spec in layouts:
-        others = set().union(*(keys[o.id] for o in layouts if o is not spec)) - keys[spec.id]
-        foreign = sum(1 for k in others if k in view.labels.by_key)
-        foreign += int(titles[spec.id] < 1.0 and 1.0 in titles.values())
-        found = view.labels.found(spec.all_labels) + titles[spec.id]
-        scored.append((found / (len(spec.all_labels) + 1 + foreign), spec))
-    return sorted(scored, key=lambda pair: (-round(pair[0], 3), -len(pair[1].all_labels)))
-
-
-def title_fit(lines: tuple[TextLine, ...], spec: LayoutSpec) -> float:
-    """1.0 when a line above the table is one of the layout's titles, 0.5 when a line holds
-    one among other words (如 某某县项目支出绩效自评表 for 项目支出绩效自评表), else 0."""
-    keys = [title_key(ln.text) for ln in lines]
-    patterns = spec.title_patterns
-    if any(p.fullmatch(k) for p in patterns for k in keys):
-        return 1.0
-    return 0.5 if any(p.search(k) for p in patterns for k in keys) else 0.0
-
-
-def map_form(
-    form: FormInstance, layouts: list[LayoutSpec], min_score: float
-) -> tuple[LayoutSpec, Record] | DocumentError:
-    view = FormView.of(form)
-    ranked = rank_layouts(view, layouts)
-    best_score, best = ranked[0]
-    if best_score < min_score:
-        return unmatched_error(view, ranked, min_score)
-    return best, form_to_record(view, best, best_score)
-
-
-SHOW_MISSING = 8  # labels named per candidate in a layout_unmatched message
-
-
-def unmatched_error(
-    view: FormView, ranked: list[tuple[float, LayoutSpec]], min_score: float
-) -> DocumentError:
-    """layout_unmatched that helps: the two best layouts, the labels (and title) of each
-    the form does not print, and how to make a layout from this form."""
-    page = view.form.pages[0]
-    best = []
-    for score, spec in ranked[:2]:
-        missing = [labels[0] for labels in spec.all_labels if not view.labels.find(labels)]
-        if title_fit(view.form.lines_above, spec) == 0.0:
-            missing.insert(0, f"title {spec.titles[0]}")
-        more = f" and {len(missing) - SHOW_MISSING} more" if len(missing) > SHOW_MISSING else ""
-        best.append(f"{spec.id} {score:.2f}, not found: {', '.join(missing[:SHOW_MISSING]) or '-'}{more}")
-    return DocumentError(
-        ErrorCode.LAYOUT_UNMATCHED.value,
-        f"the form on page {page} fits no layout well enough (need {min_score:.2f});"
-        f" best: {' | '.join(best)}. A new template? Draft a layout from this form:"
-        f" extractor layouts draft FILE --page {page} -o layouts/NEW.yaml",
-        page,
-    )
+    def x_on(self, ti: int, x: float, source: int) -> float:
+        """An x read off table `source`, at the same share of table `ti`'s width: a page
+        a form runs onto may sit at its own offset and scale (a separately fed sheet)."""
+        a, b = self.form.tables[source].bbox, self.form.tables[ti].bbox
+        if (a[0], a[2]) == (b[0], b[2]) or a[2] <= a[0]:
+            return x
+        return b[0] + (x - a[0]) / (a[2] - a[0]) * (b[2] - b[0])
 
 
 def form_to_record(view: FormView, spec: LayoutSpec, fit: float) -> Record:
@@ -253,7 +193,7 @@ def _matrix_fields(
             continue
         row = min(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1]))
         for col in cols:
-            found = view.cell_at(row.table, col.x, row.cell.y_mid)
+            found = view.cell_at(row.table, view.x_on(row.table, col.x, col.header.table), row.cell.y_mid)
             if found is None or found[1] is row.cell:
                 continue
             ti, cell = found
@@ -274,8 +214,10 @@ def _indicator_rows(
     key_col = by_key.get(spec.indicators.key)
     if key_col is None:
         return (), False
-    end_cells = {id(h.cell) for h in view.labels.find(spec.indicators.end) if h.score >= SURE}
-    others = [c.x for c in cols if c is not key_col]
+    end_keys = {label_key(e) for e in spec.indicators.end}
+    end_cells = {id(h.cell) for h in view.labels.find(spec.indicators.end) if h.score >= SURE} | {
+        id(c) for t in view.form.tables for c in t.cells if closing_key(c.text) in end_keys}
+    others = [c for c in cols if c is not key_col]
     rows: list[dict[str, Field]] = []
     where: list[dict[str, tuple[int, Cell]]] = []  # the cell each inherited column came from
     for ti, key_cell in _column_cells(view, key_col):
@@ -283,13 +225,16 @@ def _indicator_rows(
         if any(
             id(c) in end_cells and c.bbox[1] - NUDGE <= key_cell.y_mid <= c.bbox[3] + NUDGE
             for c in table.cells
-        ) or (rows and sum(key_cell.bbox[0] <= x <= key_cell.bbox[2] for x in others) >= ACROSS):
+        ) or (rows and sum(
+            key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
+        ) >= ACROSS):
             return _grade_rows(fill_merged(rows, where, view, spec), spec), True
         row: dict[str, Field] = {}
         where.append({})
         for c in spec.indicators.columns:
             col = by_key.get(c.key)
-            cell = view.tables[ti].cell_at(col.x, key_cell.y_mid) if col else None
+            x = view.x_on(ti, col.x, col.header.table) if col else 0.0
+            cell = view.tables[ti].cell_at(x, key_cell.y_mid) if col else None
             if cell is None or col is None:
                 row[c.key] = MISSING
                 continue
@@ -347,7 +292,7 @@ def _column_cells(view: FormView, col: Column) -> list[tuple[int, Cell]]:
     out = []
     for ti in range(col.header.table, len(view.form.tables)):
         for cell in view.form.tables[ti].cells:
-            if not cell.bbox[0] <= col.x <= cell.bbox[2]:
+            if not cell.bbox[0] <= view.x_on(ti, col.x, col.header.table) <= cell.bbox[2]:
                 continue
             if ti == col.header.table and cell.bbox[1] < col.header.cell.bbox[3] - NUDGE:
                 continue

@@ -21,6 +21,7 @@ from extractor.ocr import BY_ACCURACY, FAMILY, OcrEngine, OcrResult
 from extractor.record import Flag
 from extractor.scan import thresholds
 from extractor.scan.extent import accounts_for_ink
+from extractor.scan.leading import check_leading_sign
 from extractor.scan.line_memo import LineMemo
 from extractor.scan.reading import CellReading
 from extractor.scan.script import simplify
@@ -29,6 +30,7 @@ from extractor.scan.thresholds import (
     AMOUNT_CHARS,
     CJK_FIRST,
     FLAGGED_CEILING,
+    HAND_MARKS,
     INK_GREY,
     KIN_AGREE_FLOOR,
     LINE_END_SPECKS,
@@ -47,22 +49,34 @@ def decide(
     chain: tuple[OcrEngine, ...],
     marked: Sequence[bool] = (),
     memo: LineMemo[CellReading] | None = None,
+    scale: float = 0.0,
 ) -> CellReading:
     """One cell's text, confidence and flags from its lines, each decided on its own (a
     cell of five lines asks again about the one unsure line only). A marked line (a seal
     or a signature runs through or near it) is never taken on one engine's word, nor on
     two engines' agreement when the better of them was far from sure (both read a stroke
-    as "/")."""
+    as "/"). With the crops' `scale` (pixels a point), a comparison sign leading a line
+    is held against its ink's shape (leading.py)."""
     if not chain:
         return CellReading("", UNREAD_CONFIDENCE, (Flag.UNREADABLE,))
     marked = list(marked) or [False] * len(crops)
     letter = _lone_letter("".join(r.text for r in first), crops)
-    lines = [_account(c, decide_line(c, r, chain, not (m or letter), m, memo))
+    lines = [check_leading_sign(_account(c, decide_line(c, r, chain, not (m or letter), m, memo)),
+                                c, r, scale)
              for c, r, m in zip(crops, first, marked, strict=True)]
     text = "\n".join(x.text for x in lines if x.text)
     flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
                                 if text == "" or f != Flag.UNREADABLE))
-    return simplify(CellReading(text, min(x.confidence for x in lines), flags))
+    return _hand_mark(simplify(CellReading(text, min(x.confidence for x in lines), flags)))
+
+
+def _hand_mark(got: CellReading) -> CellReading:
+    """A cell read as one tick or cross (√, V, X) holds a hand mark, not print: a pen's
+    tick over an empty cell, or a box ticked; either way a person looks."""
+    if normalize_text(got.text) not in HAND_MARKS:
+        return got
+    flags = tuple(dict.fromkeys((*got.flags, Flag.LOW_CONFIDENCE)))
+    return CellReading(got.text, min(got.confidence, FLAGGED_CEILING), flags)
 
 
 def _account(crop: np.ndarray, got: CellReading) -> CellReading:

@@ -28,6 +28,10 @@ MIN_LINE_PT = 10.0  # a ruling piece is at least this long after repair
 MAX_THICK_PT = 2.4  # thicker than this is a bar, a seal ring or an edge, not a ruling
 MAX_BOW_PT = 1.2  # a ruling's centre line wanders less than this along its length
 FAINT = 0.35  # a piece lighter than ink + FAINT * (paper - ink) is not printed ruling
+GHOST = 0.65  # a piece is cut where it runs lighter than ink + GHOST * (paper - ink),
+FAINT_RUN_PT = 10.0  # ... this far,
+FAINT_BAND_PT = 3.0  # ... over the whole band this far either side of it,
+GHOST_BELOW_PAPER = 8  # ... and still inked: at least this many grey levels under paper
 STRONG_PT = 30.0  # rulings at least this long can vouch for shorter ones
 JOIN_TOL_PT = 4.0  # how near a line end must come to a crossing line
 ON_MARK = 0.6  # a piece with this share of its length on a seal's ring is part of the ring
@@ -178,7 +182,8 @@ def _straight_part(comp: np.ndarray, scale: float) -> tuple[float, int, int] | N
 
 
 def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[Segment]:
-    """Drop pieces whose ink is much lighter than the long rulings' (seal ink in grey)."""
+    """Drop pieces whose ink is much lighter than the long rulings' (seal ink in grey),
+    once pieces are cut where they run a ghost's grey (_dark_parts)."""
     levels = _darkness(segments, gray, scale)
     strong = [lv for s, lv in zip(segments, levels, strict=True) if s.end - s.start >= STRONG_PT]
     if not strong:
@@ -187,7 +192,44 @@ def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[
     n = PAPER_SAMPLES
     paper = float(np.median(gray[:: max(1, gray.shape[0] // n), :: max(1, gray.shape[1] // n)]))
     limit = ink_level + FAINT * (paper - ink_level)
-    return [s for s, lv in zip(segments, levels, strict=True) if lv <= limit]
+    ghost = ink_level + GHOST * (paper - ink_level)
+    parts = [_dark_parts(s, gray, scale, ghost, paper) for s in segments]
+    if all(len(p) == 1 and p[0] is s for p, s in zip(parts, segments, strict=True)):
+        return [s for s, lv in zip(segments, levels, strict=True) if lv <= limit]
+    pieces = [p for ps in parts for p in ps]
+    return [s for s, lv in zip(pieces, _darkness(pieces, gray, scale), strict=True) if lv <= limit]
+
+
+def _dark_parts(
+    s: Segment, gray: np.ndarray, scale: float, limit: float, paper: float
+) -> list[Segment]:
+    """A piece cut where it runs a ghost's grey for FAINT_RUN_PT or more: a printed ruling
+    carried on by a much fainter line (another sheet's ruling showing through the paper, bridging the
+    gap between two forms' tables) is the printed part only. Faint, not paper: where the
+    ruling breaks off (a fax's dropout, which the mask's closing bridged) it stays whole."""
+    run = FAINT_RUN_PT * scale
+    if (s.end - s.start) * scale < run:
+        return [s]
+    h, w = gray.shape[:2]
+    t = max(1, int(FAINT_BAND_PT * scale))  # wide: a long ruling drifts off its mean position
+    at = round(s.at * scale)
+    a, b = max(0, int(s.start * scale)), int(s.end * scale) + 1
+    band = gray[max(0, at - t):at + t + 1, a:min(b, w)] if s.horizontal else \
+        gray[a:min(b, h), max(0, at - t):at + t + 1].T
+    if band.size == 0:
+        return [s]
+    darkest = band.min(axis=0)
+    faint = np.concatenate(([False], (darkest > limit) & (darkest < paper - GHOST_BELOW_PAPER), [False]))
+    edges = np.flatnonzero(np.diff(faint.astype(np.int8)))
+    gaps = [(i, j) for i, j in zip(edges[::2], edges[1::2], strict=True) if j - i >= run]
+    if not gaps:
+        return [s]
+    parts, start = [], s.start
+    for i, j in gaps:
+        parts.append(Segment(s.horizontal, s.at, start, (a + i) / scale))
+        start = (a + j) / scale
+    parts.append(Segment(s.horizontal, s.at, start, s.end))
+    return [p for p in parts if p.end - p.start >= MIN_LINE_PT]
 
 
 def _share_on(s: Segment, mask: np.ndarray, scale: float) -> float:
@@ -259,14 +301,23 @@ def keep_ruled(segments: list[Segment], tol: float = JOIN_TOL_PT) -> list[Segmen
     for _ in range(2):
         hs = [s for s in segments if s.horizontal]
         vs = [s for s in segments if not s.horizontal]
-        # only long rulings vouch for others: marks (a seal's star, a stroke) make short
-        # pieces that would otherwise vouch for each other
-        hs_strong = [s for s in hs if s.end - s.start >= STRONG_PT]
-        vs_strong = [s for s in vs if s.end - s.start >= STRONG_PT]
+        # only long rulings vouch for others, and short ones running between two long
+        # ones (the walls of a table of one row): marks (a seal's star, a stroke) make
+        # short pieces that would otherwise vouch for each other
+        hs_long = [s for s in hs if s.end - s.start >= STRONG_PT]
+        vs_long = [s for s in vs if s.end - s.start >= STRONG_PT]
+        hs_strong = hs_long + [s for s in hs if s.end - s.start < STRONG_PT and _spans(s, vs_long, tol)]
+        vs_strong = vs_long + [s for s in vs if s.end - s.start < STRONG_PT and _spans(s, hs_long, tol)]
         segments = [t for t in (_trimmed(s, vs_strong, tol) for s in hs) if t is not None] + [
             t for t in (_trimmed(s, hs_strong, tol) for s in vs) if t is not None
         ]
     return segments
+
+
+def _spans(s: Segment, others: list[Segment], tol: float) -> bool:
+    """`s` runs from one of `others` to another, meeting them at its two ends."""
+    at = [o.at for o in others if o.start - tol <= s.at <= o.end + tol]
+    return any(abs(a - s.start) <= tol for a in at) and any(abs(a - s.end) <= tol for a in at)
 
 
 def _trimmed(s: Segment, others: list[Segment], tol: float) -> Segment | None:

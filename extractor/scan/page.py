@@ -140,7 +140,7 @@ def read_table_cells(
             got = preset[ci]
         elif ci in first:
             got = decide([j.crop for j in lines[ci]], first[ci], chain,
-                         [j.marked for j in lines[ci]], memo)
+                         [j.marked for j in lines[ci]], memo, scale)
         else:
             got = CellReading("", EMPTY_CONFIDENCE)
         cells.append(replace(cell, text=got.text, confidence=got.confidence, flags=got.flags))

@@ -84,5 +84,6 @@ def is_lone_slash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> 
     ys = np.array([i for i, r in enumerate(rows) if len(r)], float)
     xs = np.array([(r[0] + r[-1]) / 2 for r in rows if len(r)])
     slope, icpt = np.polyfit(ys, xs, 1)
-    straight = np.abs(xs - (slope * ys + icpt)).max() <= max(SLASH_BOW_PX, SLASH_BOW_PT * scale)
+    off = np.abs(xs - (slope * ys + icpt))[1:-1]  # the rounded tips aside
+    straight = off.max() <= max(SLASH_BOW_PX, SLASH_BOW_PT * scale)
     return bool(straight and SLASH_MIN_SLOPE <= slope <= SLASH_MAX_SLOPE)

@@ -3,6 +3,7 @@
     lone_sign       the sign a cell's ink is, if it is one unambiguously
     _is_equals      two flat bars of a kind, one over the other
     _chevron        a chevron, alone or over a flat bar (_bar_under, _chevron_edges)
+    _below_apex     ... or with the bar slanted along its lower arm (⩾, as CJK faces draw ≥)
 
 Shares (of a glyph's width w, height h, rows n) and lengths in points (times the scale);
 each threshold below has one role.
@@ -32,6 +33,9 @@ EQUALS_MIDDLE = (0.2, 0.8)  # run together: the columns whose grey is compared
 EQUALS_MIN_DARK = 100  # ... each bar this many grey levels darker than white
 EQUALS_GAP_PALE = 0.6  # ... the rows between at most this share as dark as the paler bar
 # "≥", "＞" (and, mirrored, "≤", "＜"): a chevron, over a flat bar or alone
+SLANTED_BAR_ROWS = 0.5  # ⩾: at least this share of the rows below the apex cross two strokes,
+SLANTED_BAR_INK = 1.5  # ... or they hold this many times the ink of the rows above it
+BALANCED_ARMS = 1.2  # a chevron alone: the ink below and above its apex within this ratio
 CHEVRON_MIN_ASPECT, CHEVRON_MAX_ASPECT = 0.6, 1.6  # its width, as a share of its height
 CHEVRON_MIN_PT = 4  # its height (with the bar)
 BAR_FULL_LEFT, BAR_FULL_RIGHT = 0.15, 0.85  # the bar's rows span the glyph from and to these
@@ -98,8 +102,12 @@ def lone_sign(
     for shape in (core, glyph):
         for flip, (ge, gt) in ((False, ("≥", "＞")), (True, ("≤", "＜"))):
             kind = _chevron(shape[:, ::-1] if flip else shape, scale)
+            if kind == "alone":  # or a bar slanted along the lower arm
+                kind = _below_apex(*((core[:, ::-1], glyph[:, ::-1]) if flip else (core, glyph)))
+                if kind is None:
+                    return None
             if kind:
-                return ge if kind == "bar" else gt
+                return gt if kind == "alone" else ge
     return None
 
 
@@ -140,6 +148,25 @@ def _is_equals(glyph: np.ndarray, gray: np.ndarray, scale: float) -> bool:
     top, bottom = dark[:third].max(), dark[h - third:].max()
     mid = dark[third:h - third].min() if h - 2 * third > 0 else min(top, bottom)
     return bool(min(top, bottom) >= EQUALS_MIN_DARK and mid <= EQUALS_GAP_PALE * min(top, bottom))
+
+
+def _below_apex(core: np.ndarray, glyph: np.ndarray) -> str | None:
+    """A chevron's outline with nothing under it: "alone" (＞), "slanted" (⩾, as CJK faces
+    draw ≥: the bar slanted under the lower arm and along it), or None when it cannot be
+    told. Below the apex (the row reaching furthest out) a chevron alone holds the ink of
+    the rows above it; with a slanted bar about twice that, and most rows of the ink's
+    darker core there cross two strokes. `glyph` points right (flip ≤ first)."""
+    inked = np.flatnonzero(glyph.any(axis=1))
+    reach = np.where(glyph.any(axis=1), glyph.shape[1] - glyph[:, ::-1].argmax(axis=1), 0)
+    apex = int(np.flatnonzero(reach == reach.max()).mean())
+    if apex <= inked[0] or apex >= inked[-1]:
+        return None
+    upper, lower = int(np.count_nonzero(glyph[:apex])), int(np.count_nonzero(glyph[apex + 1:]))
+    rows = [r for r in core[apex + 1:].astype(np.int8) if r.any()]
+    two = sum(int(np.count_nonzero(np.diff(r, prepend=0) == 1)) >= 2 for r in rows)
+    if lower >= SLANTED_BAR_INK * max(1, upper) or (rows and two >= SLANTED_BAR_ROWS * len(rows)):
+        return "slanted"
+    return "alone" if max(lower, upper) <= BALANCED_ARMS * max(1, min(lower, upper)) else None
 
 
 def _chevron(glyph: np.ndarray, scale: float) -> str | None:

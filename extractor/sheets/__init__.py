@@ -10,7 +10,7 @@ confidence; cells a reviewer decided are REVIEWED_FILL.
 
     cells.py     one record CELL -> one worksheet cell (number, format, fill, comment)
     tables.py    documents -> the sheets' rows (labels from the layout specs)
-    workbook.py  the sheets -> the file (headers, widths, frozen panes, filters)
+    workbook.py  the sheets -> the file through XlsxWriter (headers, widths, frozen panes, filters)
 """
 
 from extractor.sheets.cells import READING_DOUBTS, READING_FILL, REVIEWED_FILL, RULE_FILL

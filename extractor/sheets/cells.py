@@ -16,10 +16,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import PatternFill
+from typing import Any, TypeGuard
 
 from extractor.compare import normalize_text
 from extractor.record import Flag
@@ -27,25 +24,27 @@ from extractor.record import Flag
 READING_DOUBTS = frozenset(
     {Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE, Flag.UNREADABLE, Flag.MISSING, Flag.VOCABULARY}
 )
-READING_FILL = PatternFill("solid", fgColor="FFEB9C")  # yellow: the machine may have misread
-RULE_FILL = PatternFill("solid", fgColor="FFC7CE")  # red: a cross-field rule failed (validation:*)
-REVIEWED_FILL = PatternFill("solid", fgColor="C6EFCE")  # green: a person decided this cell
+# solid fills, RGB
+READING_FILL = "FFEB9C"  # yellow: the machine may have misread
+RULE_FILL = "FFC7CE"  # red: a cross-field rule failed (validation:*)
+REVIEWED_FILL = "C6EFCE"  # green: a person decided this cell
 
 TEXT_TYPES = frozenset({"text", "name", "phone", "grade"})  # never a number
 _WIDE = re.compile(  # East Asian wide and full-width characters: two columns each
     "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
     "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
 )
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 refuses
 _PLAIN = re.compile(r"([+-]?\d+(?:\.(\d+))?)(%|％)?")  # a bare number or rate, commas removed
 
 
-@dataclass
+@dataclass(slots=True)
 class Out:
     """What one worksheet cell gets."""
 
     value: Any
     fmt: str | None = None
-    fill: PatternFill | None = None
+    fill: str | None = None  # READING_FILL, RULE_FILL or REVIEWED_FILL
     comment: str | None = None
     link: str | None = None
 
@@ -54,7 +53,7 @@ def clean(v: Any) -> Any:
     """Control characters a PDF may carry are illegal in XLSX."""
     if not isinstance(v, str) or v.isprintable():
         return v
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", v)
+    return _ILLEGAL.sub("\ufffd", v)
 
 
 def display_width(v: Any, cap: int = 1000) -> int:
@@ -68,11 +67,21 @@ def _fixed(decimals: int) -> str:
     return "0." + "0" * decimals if decimals else "0"
 
 
+def _number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _plain(text: str) -> re.Match[str] | None:
+    """`text` as a bare number or rate; normalized (full-width digits, `％`, `，`) only if it must be."""
+    return _PLAIN.fullmatch(text.replace(",", "")) or _PLAIN.fullmatch(normalize_text(text).replace(",", ""))
+
+
 def typed(type_name: str, text: str, value: Any) -> tuple[float | None, str | None]:
     """(number, number format) for a typed cell; (None, None) keeps the text."""
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        return None, None
-    plain = _PLAIN.fullmatch(normalize_text(text).replace(",", ""))
+    return _typed(type_name, _plain(text), value) if _number(value) else (None, None)
+
+
+def _typed(type_name: str, plain: re.Match[str] | None, value: float) -> tuple[float | None, str | None]:
     decimals = len(plain.group(2) or "") if plain else 0
     if type_name == "measure":  # a bare number or rate only
         if not plain:
@@ -89,13 +98,13 @@ def typed(type_name: str, text: str, value: Any) -> tuple[float | None, str | No
     return None, None
 
 
-def printed_more(text: str, value: float) -> bool:
-    """Whether the printed text says more than its value (`1,234.5` does not; `约60` does)."""
-    plain = _PLAIN.fullmatch(normalize_text(text).replace(",", ""))
+def printed_more(plain: re.Match[str] | None, value: float) -> bool:
+    """Whether the printed text (`plain`, its _plain match) says more than its value (`1,234.5`
+    does not; `约60` does)."""
     return plain is None or not math.isclose(float(plain.group(1)), value, abs_tol=1e-9)
 
 
-def fill_for(flags: Sequence[str]) -> PatternFill:
+def fill_for(flags: Sequence[str]) -> str:
     return RULE_FILL if all(f.startswith("validation:") for f in flags) else READING_FILL
 
 
@@ -104,10 +113,14 @@ def cell_out(cell: Mapping[str, Any], type_name: str, messages: Sequence[str] = 
     text = clean(str(cell.get("text") or ""))
     if type_name in TEXT_TYPES and not cell.get("flags") and not cell.get("reviewed_by"):
         return Out(text)
-    number, fmt = typed(type_name, text, cell.get("value"))
-    notes = []
-    if number is not None and type_name != "year" and printed_more(text, float(cell["value"])):
-        notes.append(f"印刷 printed: {text}")
+    value = cell.get("value")
+    number, fmt = None, None
+    notes: list[str] = []
+    if _number(value):
+        plain = _plain(text)
+        number, fmt = _typed(type_name, plain, value)
+        if number is not None and type_name != "year" and printed_more(plain, float(value)):
+            notes.append(f"印刷 printed: {text}")
     flags = list(cell.get("flags") or ())
     fill = None
     if flags:

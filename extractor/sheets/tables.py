@@ -101,7 +101,13 @@ class Messages:
         return [f"{rule}: {msg}" for rule, msg in self.by_cell.get(key, ()) if rule in rules]
 
     def cell(self, key: str, cell: Mapping[str, Any], type_name: str) -> Out:
-        return cell_out(cell, type_name, self.of(key, cell.get("flags") or ()))
+        flags = cell.get("flags")
+        return cell_out(cell, type_name, self.of(key, flags) if flags else ())
+
+    def row_cell(self, n: int, column: str, cell: Mapping[str, Any], type_name: str) -> Out:
+        """An indicator row's cell (its key made only when the cell is flagged)."""
+        flags = cell.get("flags")
+        return cell_out(cell, type_name, self.of(row_key(n, column), flags) if flags else ())
 
 
 def review_state(rec: Rec) -> str:
@@ -128,8 +134,22 @@ def _ordered_union(lists: Iterable[Iterable[str]]) -> list[str]:
     return list(seen)
 
 
-def _all_records(documents: Sequence[Doc]) -> list[tuple[Doc, int, Rec]]:
-    return [(doc, i, rec) for doc in documents for i, rec in enumerate(doc.get("records") or ())]
+@dataclass(frozen=True)
+class Entry:
+    """A record of the batch, its cells walked once for every sheet."""
+
+    doc: Doc
+    n: int  # the record's index in its document
+    rec: Rec
+    flagged: list[tuple[str, Mapping[str, Any]]]  # (key, CELL) of each flagged cell
+
+
+def batch_records(documents: Sequence[Doc]) -> list[Entry]:
+    return [
+        Entry(doc, i, rec, [(key, cell) for key, cell in record_cells(rec) if cell.get("flags")])
+        for doc in documents
+        for i, rec in enumerate(doc.get("records") or ())
+    ]
 
 
 # --- a sheet per layout ------------------------------------------------------------------------
@@ -148,13 +168,13 @@ def batch_columns(by_layout: Mapping[str, list[str]]) -> dict[str, list[str]]:
     return {lay: common + [k for k in keys if k not in common] for lay, keys in by_layout.items()}
 
 
-def records_tables(documents: Sequence[Doc], specs: Mapping[str, LayoutSpec], url: str | None) -> list[Table]:
-    groups: dict[str, list[tuple[Doc, int, Rec]]] = {}
-    for doc, i, rec in _all_records(documents):
-        groups.setdefault(str(rec.get("layout") or "unknown"), []).append((doc, i, rec))
+def records_tables(entries: Sequence[Entry], specs: Mapping[str, LayoutSpec], url: str | None) -> list[Table]:
+    groups: dict[str, list[Entry]] = {}
+    for e in entries:
+        groups.setdefault(str(e.rec.get("layout") or "unknown"), []).append(e)
     keys = {  # the spec's field order, then keys only the records have
-        lay: _ordered_union([specs[lay].field_keys if lay in specs else ()] + [r["fields"] for *_, r in recs])
-        for lay, recs in groups.items()
+        lay: _ordered_union([specs[lay].field_keys if lay in specs else ()] + [e.rec["fields"] for e in es])
+        for lay, es in groups.items()
     }
     tables = []
     for lay, fkeys in batch_columns(keys).items():
@@ -163,22 +183,23 @@ def records_tables(documents: Sequence[Doc], specs: Mapping[str, LayoutSpec], ur
         types = {k: spec.field_type(k) for k in spec.field_keys} if spec else {}
         fcols = [Column(k, labels.get(k, k), types.get(k, "text")) for k in fkeys if k != "project_name"]
         table = Table(lay[:31], [*RECORD_KEYS, *RECORD_META, *fcols], len(RECORD_KEYS))
-        table.rows = [_record_row(doc, i, rec, fcols, url) for doc, i, rec in groups[lay]]
+        table.rows = [_record_row(e, fcols, url) for e in groups[lay]]
         tables.append(table)
     return tables
 
 
-def _record_row(doc: Doc, i: int, rec: Rec, fcols: Sequence[Column], url: str | None) -> list[Out]:
+def _record_row(e: Entry, fcols: Sequence[Column], url: str | None) -> list[Out]:
+    doc, rec = e.doc, e.rec
     fields = rec.get("fields") or {}
     msgs = Messages(rec)
     name = fields.get("project_name")
     row = [
-        Out(record_key(doc, i), link=review_link(url, doc, rec)),
+        Out(record_key(doc, e.n), link=review_link(url, doc, rec)),
         Out(_pages(rec)),
         msgs.cell("project_name", name, "text") if name else Out(""),
         Out(clean(doc["source"]["path"])),
         Out("是" if rec.get("needs_review") else "否"),
-        Out(sum(1 for _, c in record_cells(rec) if c.get("flags"))),
+        Out(len(e.flagged)),
         Out(", ".join(rec.get("flags") or ())),
         Out(review_state(rec)),
         Out(rec.get("layout_score"), "0.000"),
@@ -213,20 +234,20 @@ def indicator_columns(recs: Sequence[Rec], specs: Mapping[str, LayoutSpec]) -> l
     ]
 
 
-def indicators_table(documents: Sequence[Doc], specs: Mapping[str, LayoutSpec]) -> Table:
-    """Keyed by the record; not linked (a link per indicator row made the write ~15% slower)."""
-    recs = _all_records(documents)
-    cols = indicator_columns([rec for *_, rec in recs], specs)
+def indicators_table(entries: Sequence[Entry], specs: Mapping[str, LayoutSpec]) -> Table:
+    """Keyed by the record; not linked (a link per indicator row makes the write ~11% slower)."""
+    cols = indicator_columns([e.rec for e in entries], specs)
     table = Table(SHEET_INDICATORS, [*INDICATOR_KEYS, *cols], len(INDICATOR_KEYS))
-    for doc, i, rec in recs:
+    for e in entries:
+        doc, rec = e.doc, e.rec
         msgs = Messages(rec)
         head = [
-            Out(record_key(doc, i)), Out(clean(doc["source"]["path"])), Out(_pages(rec)),
+            Out(record_key(doc, e.n)), Out(clean(doc["source"]["path"])), Out(_pages(rec)),
             Out(_text(rec, "project_name")),
         ]
         for n, row in enumerate(rec.get("indicators") or ()):
             cells = [
-                msgs.cell(row_key(n, c.key), row[c.key], c.type) if c.key in row else Out(None)
+                msgs.row_cell(n, c.key, row[c.key], c.type) if c.key in row else Out(None)
                 for c in cols
             ]
             table.rows.append([*head, Out(n + 1), *cells])
@@ -243,21 +264,22 @@ FLAG_COLUMNS = [
 ]
 
 
-def flags_table(documents: Sequence[Doc], specs: Mapping[str, LayoutSpec], url: str | None) -> Table:
+def flags_table(entries: Sequence[Entry], specs: Mapping[str, LayoutSpec], url: str | None) -> Table:
     """The to-do list, to filter by field or flag; a record's own flags say 记录."""
     table = Table(SHEET_FLAGS, list(FLAG_COLUMNS), 1)
     labels_of = {lay: cell_labels(spec) for lay, spec in specs.items()}
-    for doc, i, rec in _all_records(documents):
+    for e in entries:
+        doc, rec = e.doc, e.rec
         labels = labels_of.get(str(rec.get("layout")), {})
         msgs = Messages(rec)
-        head = [Out(record_key(doc, i), link=review_link(url, doc, rec)), Out(clean(doc["source"]["path"]))]
+        head = [Out(record_key(doc, e.n), link=review_link(url, doc, rec)), Out(clean(doc["source"]["path"]))]
         name = Out(_text(rec, "project_name"))
         first_page = (rec.get("pages") or [None])[0]
         for flag in rec.get("flags") or ():
             table.rows.append([*head, Out(first_page), name, Out("记录"), Out(""), Out(""), Out(flag)])
-        for key, cell in record_cells(rec):
+        for key, cell in e.flagged:
             label = labels.get(re.sub(r"\[\d+\]", "", key), key)
-            for flag in cell.get("flags") or ():
+            for flag in cell["flags"]:
                 table.rows.append([
                     *head, Out(cell.get("page")), name, Out(label), Out(key),
                     Out(clean(str(cell.get("text") or ""))), Out(flag),
@@ -276,8 +298,11 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def summary_table(documents: Sequence[Doc], url: str | None) -> Table:
+def summary_table(documents: Sequence[Doc], entries: Sequence[Entry], url: str | None) -> Table:
     table = Table(SHEET_SUMMARY, list(SUMMARY_COLUMNS), 1)
+    flagged: dict[int, int] = {}  # id(document) -> its cells flagged
+    for e in entries:
+        flagged[id(e.doc)] = flagged.get(id(e.doc), 0) + len(e.flagged)
     for doc in documents:
         src, recs, errors = doc["source"], doc.get("records") or [], doc.get("errors") or []
         details = [f"p{e.get('page') or '-'} {e.get('code')}: {e.get('message', '')}" for e in errors]
@@ -285,7 +310,7 @@ def summary_table(documents: Sequence[Doc], url: str | None) -> Table:
             Out(clean(src["path"]), link=review_link(url, doc, None)),
             Out(src.get("kind")), Out(src.get("pages")), Out(len(recs)),
             Out(sum(1 for r in recs if r.get("needs_review"))),
-            Out(sum(1 for r in recs for _, c in record_cells(r) if c.get("flags"))),
+            Out(flagged.get(id(doc), 0)),
             Out(sum(1 for r in recs if (r.get("review") or {}).get("status") == "done")),
             Out(len(errors)), Out(", ".join(_ordered_union([str(e.get("code"))] for e in errors))),
             Out(clean("\n".join(details))), Out(src.get("sha256")),
