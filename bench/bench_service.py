@@ -81,6 +81,13 @@ class Run:
     seconds: float  # from starting `extractor submit` to the last document done
     worker_seconds: float  # from the first job queued to the last document done
     cores: list[float]  # CPU each worker got over `seconds`, in cores
+    busy: float  # cores busy on the whole machine meanwhile, whoever used them
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (not idle, not waiting for I/O) since boot."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS
 
 
 def run(n_workers: int, copies: int, tmp: Path, database_url: str | None) -> Run:
@@ -93,6 +100,7 @@ def run(n_workers: int, copies: int, tmp: Path, database_url: str | None) -> Run
         with workers([f"w{i}" for i in range(n_workers)], env, tmp) as started:
             store = ResultStore(env["EXTRACTOR_DATABASE_URL"])
             cpu0 = [group_cpu(w.proc.pid) for w in started]
+            busy0 = machine_busy()
             t0 = time.perf_counter()
             out = run_cli(["submit", *map(str, docs), "--batch", "bench"], env)
             if out.returncode != 0:
@@ -105,6 +113,7 @@ def run(n_workers: int, copies: int, tmp: Path, database_url: str | None) -> Run
             wait_for(finished, 1800, 0.5, "the batch")
             seconds = time.perf_counter() - t0
             cores = [(group_cpu(w.proc.pid) - c0) / seconds for w, c0 in zip(started, cpu0, strict=True)]
+            busy = (machine_busy() - busy0) / seconds
             jobs = store.jobs(batch="bench")
             with store.engine.connect() as c:
                 read, assemble, first, last = c.execute(sa.text(
@@ -117,7 +126,7 @@ def run(n_workers: int, copies: int, tmp: Path, database_url: str | None) -> Run
     if failed:
         raise SystemExit(f"{len(failed)} jobs failed: {failed[0].error_code} {failed[0].error_message}")
     worker_seconds = (_when(last) - _when(first)).total_seconds()
-    return Run(sum(j.pages_total or 0 for j in jobs), seconds, worker_seconds, cores)
+    return Run(sum(j.pages_total or 0 for j in jobs), seconds, worker_seconds, cores, busy)
 
 
 def _when(value: datetime | str) -> datetime:
@@ -173,7 +182,8 @@ def one_run(n: int, copies: int, db: str, database_url: str | None) -> tuple[flo
     rate, worker_rate = r.pages / r.seconds * 60, r.pages / r.worker_seconds * 60
     print(f"{n} worker process(es): {r.pages} pages in {r.seconds:.1f} s = {rate:.0f} pages/min"
           f" from submit ({r.worker_seconds:.1f} s = {worker_rate:.0f} pages/min from the first"
-          f" job queued); CPU each worker got: {', '.join(f'{c:.2f}' for c in r.cores)} cores;"
+          f" job queued); CPU each worker got: {', '.join(f'{c:.2f}' for c in r.cores)} cores,"
+          f" the machine was busy {r.busy:.2f} of {os.cpu_count()} cores;"
           f" {cpu:.1f} CPU s in service processes ({cpu / r.pages * 1000:.0f} ms/page, startup"
           f" included); load average {os.getloadavg()[0]:.2f}")
     return rate, worker_rate
