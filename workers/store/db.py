@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,7 +46,10 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     """An engine; on SQLite a `readonly` one begins its transactions without the write lock."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, "BEGIN" if readonly else "BEGIN IMMEDIATE")
-    return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 2, "max_overflow": 2}
+    if make_url(url).get_driver_name() == "psycopg2":  # an UPDATE of many rows (a page task's
+        options["executemany_mode"] = "values_plus_batch"  # pages): one round trip, not one a row
+    return create_engine(url, **options)
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
