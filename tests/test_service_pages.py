@@ -23,7 +23,7 @@ from extractor.emit import document_to_dict
 from extractor.errors import ErrorCode
 from extractor.models import page_reading_to_dict
 from extractor.pipeline import extract_document, read_page
-from workers import jobs, page_step
+from workers import documents, jobs, page_step
 from workers.commands import service_context
 from workers.store import PageOutcome, ResultStore
 
@@ -74,6 +74,7 @@ def test_the_annex_in_groups_gives_the_record_of_extract(
     ctx, local = svc
     job_id = started(ctx, local, SAMPLE)
     assert [name for name, _ in local.queue] == ["pages"] * 7
+    documents.close_all()  # as on a worker that did not run the start: pages opened light
     local.drain(ctx)
     job = ctx.store.get_job(job_id)
     assert job is not None and job.status == "done" and job.attempts == 1
@@ -160,6 +161,62 @@ def test_a_page_reads_the_same_whatever_was_read_before_from_its_open_document(
         assert alone(n) == forward[n]
 
 
+def recorded(path: Path) -> list[tuple[int, str, float | None, float | None]]:
+    """The pages as the start step records them: ingest's kind and size of each."""
+    with ingest.opened(path, load_settings(environ={}, ocr_engine="none")) as doc:
+        return [(p.number, p.kind, p.width, p.height) for p in doc.pages]
+
+
+def test_a_text_page_reads_the_same_without_opening_the_whole_document(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """workers/documents.py: text pages read from the stored PDF and the recorded sizes
+    (ingest's full open not called) give the readings of the full open, every sample."""
+    settings = load_settings(environ={}, ocr_engine="none")
+    for path in sorted(SAMPLE.parent.glob("*.pdf")):
+        pages = recorded(path)
+        with ingest.opened(path, settings) as full:
+            expected = [page_reading_to_dict(read_page(full, n, settings)) for n, *_ in pages]
+        documents.close_all()
+        with monkeypatch.context() as m:
+            m.setattr(ingest, "open_document", _no_full_open)
+            got = [page_reading_to_dict(read_page(
+                documents.open_for_text(str(path), "x", n, lambda p=pages: p, settings),
+                n, settings)) for n, *_ in pages]
+        assert got == expected, path.name
+    documents.close_all()
+
+
+def _no_full_open(*_: Any) -> None:
+    raise AssertionError("the whole document was opened again")
+
+
+def test_an_image_page_or_unrecorded_sizes_take_the_full_open(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    settings = load_settings(environ={}, ocr_engine="none")
+    mixed = tmp_path / "mixed.pdf"  # two text pages of the annex and a scanned page
+    dst, text, scan = (pdfium.PdfDocument.new(), pdfium.PdfDocument(str(SAMPLE)),
+                       pdfium.PdfDocument(str(SAMPLE.parent.parent / "scans" / "annex2-2022-direct-clean.pdf")))
+    dst.import_pages(text, [0, 1])
+    dst.import_pages(scan, [0])
+    dst.save(str(mixed))
+    for d in (dst, text, scan):
+        d.close()
+    pages = recorded(mixed)
+    assert [k for _, k, *_ in pages] == ["text", "text", "image"]
+    documents.close_all()
+    light = documents.open_for_text(str(mixed), "x", 1, lambda: pages, settings)
+    assert documents.open_for_text(str(mixed), "x", 2, lambda: pages, settings) is light
+    full = documents.open_for_text(str(mixed), "x", 3, lambda: pages, settings)
+    assert full is not light and full is documents.open_stored(str(mixed), settings)
+    assert documents.open_for_text(str(mixed), "x", 1, lambda: pages, settings) is full
+    documents.close_all()
+    unrecorded = [(n, k, None, None) for n, k, *_ in pages]  # a job from before migration 0005
+    doc = documents.open_for_text(str(mixed), "x", 1, lambda: unrecorded, settings)
+    assert doc is documents.open_stored(str(mixed), settings)
+    documents.close_all()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ResultStore]:
     if request.param == "sqlite":
@@ -203,7 +260,10 @@ def test_of_two_tasks_saving_a_jobs_last_pages_at_once_one_sends_the_assembly(
 
 def test_claiming_pages_counts_only_pending_ones_and_touches_the_lease(store: ResultStore) -> None:
     job_id = store.create_job("ab" * 32, "a.pdf", "/store/x.pdf", None)
-    store.mark_running(job_id, "born_digital", [(1, "text"), (2, "text"), (3, "image")])
+    store.mark_running(job_id, "mixed", [(1, "text"), (2, "text"), (3, "image")],
+                       [(595.3, 841.9), (595.3, 841.9), (841.9, 595.3)])
+    assert store.page_sizes(job_id) == [(1, "text", 595.3, 841.9), (2, "text", 595.3, 841.9),
+                                        (3, "image", 841.9, 595.3)]
     assert store.save_pages(job_id, [PageOutcome(1, {"p": 1}, None, 0.1)]) is False
     claim = store.claim_pages(job_id, [1, 2, 3], ("me:1:x", 60))
     assert claim is not None and claim.deliveries == {2: 1, 3: 1}

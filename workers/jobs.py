@@ -117,7 +117,8 @@ def _open_and_record(ctx: Context, job: JobView) -> None:
             else:
                 fail_job(ctx, job, ErrorCode.FILE_NOT_FOUND.value, f"{type(e).__name__}: {e}")
             return
-        ctx.store.mark_running(job.id, doc.kind, [(p.number, p.kind) for p in doc.pages])
+        ctx.store.mark_running(job.id, doc.kind, [(p.number, p.kind) for p in doc.pages],
+                               [(p.width, p.height) for p in doc.pages])
 
 
 # --- assemble -------------------------------------------------------------------

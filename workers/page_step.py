@@ -26,7 +26,7 @@ from extractor.errors import ErrorCode, ExtractError, TransientError, error_from
 from extractor.models import page_reading_to_dict
 from extractor.pipeline import read_page
 from workers.context import Context, code_message, fail_job, maybe_assemble
-from workers.documents import open_stored
+from workers.documents import open_for_text
 from workers.store import JobView, PageOutcome
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ def _read_page(ctx: Context, job: JobView, number: int) -> PageOutcome:
     reading: dict[str, Any] | None = None
     error: tuple[str, str] | None = None
     try:
-        doc = open_stored(job.store_path, ctx.settings)
+        doc = open_for_text(job.store_path, job.sha256, number,
+                            lambda: ctx.store.page_sizes(job.id), ctx.settings)
         reading = page_reading_to_dict(read_page(doc, number, ctx.settings))
     except (TransientError, SoftTimeLimitExceeded):
         raise

@@ -62,8 +62,10 @@ class Pages:
     def _insert(self) -> Any:
         raise NotImplementedError
 
-    def mark_running(self, job_id: str, kind: str, pages: Sequence[tuple[int, str]]) -> None:
-        """The document opened: record its pages (once: a redelivery inserts nothing new)."""
+    def mark_running(self, job_id: str, kind: str, pages: Sequence[tuple[int, str]],
+                     sizes: Sequence[tuple[float, float]] | None = None) -> None:
+        """The document opened: record its pages, (number, kind) and their (width, height)
+        in `sizes` (once: a redelivery inserts nothing new)."""
         with self._tx() as s:
             s.execute(
                 update(Job).where(Job.id == job_id, Job.status == "queued")
@@ -71,9 +73,12 @@ class Pages:
             )
             s.execute(update(Job).where(Job.id == job_id).values(kind=kind, pages_total=len(pages)))
             if pages:
+                size: list[tuple[float | None, float | None]] = (
+                    list(sizes) if sizes is not None else [(None, None)] * len(pages))
                 ins = self._insert()(PageResult).values([
-                    {"job_id": job_id, "page": n, "kind": k, "status": "pending", "deliveries": 0}
-                    for n, k in pages
+                    {"job_id": job_id, "page": n, "kind": k, "status": "pending", "deliveries": 0,
+                     "width": w, "height": h}
+                    for (n, k), (w, h) in zip(pages, size, strict=True)
                 ])
                 s.execute(ins.on_conflict_do_nothing(index_elements=["job_id", "page"]))
 
@@ -156,6 +161,16 @@ class Pages:
                 .order_by(PageResult.page)
             ).all()
             return [(int(page), str(kind)) for page, kind in rows]
+
+    def page_sizes(self, job_id: str) -> list[tuple[int, str, float | None, float | None]]:
+        """(page, kind, width, height) of every page of the job, in order; sizes None for
+        pages recorded before migration 0005."""
+        with self._read() as s:
+            rows = s.execute(
+                select(PageResult.page, PageResult.kind, PageResult.width, PageResult.height)
+                .where(PageResult.job_id == job_id).order_by(PageResult.page)
+            ).all()
+            return [(int(n), str(k), w, h) for n, k, w, h in rows]
 
     def page_status(self, job_id: str, page: int) -> str | None:
         with self._read() as s:

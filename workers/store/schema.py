@@ -87,6 +87,10 @@ class PageResult(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     page: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8))  # text | image
+    # the page's size in points as ingest found it (migration 0005): a text page is read
+    # without opening the whole document again (workers/documents.py)
+    width: Mapped[float | None] = mapped_column(Float)
+    height: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     reading: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # models.page_reading_to_dict
     error_code: Mapped[str | None] = mapped_column(String(64))
