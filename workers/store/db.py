@@ -9,10 +9,12 @@ raised as StoreUnavailable, a TransientError, so the queue retries it.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,8 @@ def migrate(engine: Engine, *, patience_s: float = 90.0) -> None:
     """`alembic upgrade head`, safe to run from many processes at once. Processes
     starting together queue on the database's lock; a busy lock is waited out (with
     backoff, up to `patience_s`) rather than failing the process that lost the race."""
+    if _at_head(engine):  # the usual case: Alembic not even loaded (a quarter of a second
+        return  # of every command's and worker's start)
     deadline = time.monotonic() + patience_s
     delay = 0.5
     while True:
@@ -102,6 +106,34 @@ def migrate(engine: Engine, *, patience_s: float = 90.0) -> None:
                 raise
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 8.0)
+
+
+@lru_cache(maxsize=1)
+def script_head() -> str | None:
+    """The newest revision of the migration scripts, read from their files: the one no
+    other revises (None unless exactly one)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r'^revision = "([^"]+)"', source, re.M)
+        down = re.search(r'^down_revision = "([^"]+)"', source, re.M)
+        if revision:
+            revisions.add(revision.group(1))
+        if down:
+            revised.add(down.group(1))
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    head = script_head()
+    try:
+        with engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except sa_exc.DBAPIError:  # no table yet, or the database away: migrate() decides
+        return False
+    return head is not None and current == head
 
 
 def _migrate_once(engine: Engine) -> None:
