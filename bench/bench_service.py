@@ -50,6 +50,7 @@ from tests.service_support import (  # noqa: E402
     workers,
 )
 from workers.store import ResultStore  # noqa: E402
+from workers.store.db import utcnow  # noqa: E402
 
 
 def children_cpu() -> float:
@@ -101,7 +102,7 @@ def run(n_workers: int, copies: int, tmp: Path, database_url: str | None) -> Run
             store = ResultStore(env["EXTRACTOR_DATABASE_URL"])
             cpu0 = [group_cpu(w.proc.pid) for w in started]
             busy0 = machine_busy()
-            t0 = time.perf_counter()
+            t0, submitted_at = time.perf_counter(), utcnow()
             out = run_cli(["submit", *map(str, docs), "--batch", "bench"], env)
             if out.returncode != 0:
                 raise SystemExit(out.stderr)
@@ -111,9 +112,9 @@ def run(n_workers: int, copies: int, tmp: Path, database_url: str | None) -> Run
                 return len(jobs) == copies and all(j.finished for j in jobs)
 
             wait_for(finished, 1800, 0.5, "the batch")
-            seconds = time.perf_counter() - t0
-            cores = [(group_cpu(w.proc.pid) - c0) / seconds for w, c0 in zip(started, cpu0, strict=True)]
-            busy = (machine_busy() - busy0) / seconds
+            waited = time.perf_counter() - t0  # up to a polling interval past the end
+            cpu = [group_cpu(w.proc.pid) - c0 for w, c0 in zip(started, cpu0, strict=True)]
+            busy = (machine_busy() - busy0) / waited
             jobs = store.jobs(batch="bench")
             with store.engine.connect() as c:
                 read, assemble, first, last = c.execute(sa.text(
@@ -125,7 +126,11 @@ def run(n_workers: int, copies: int, tmp: Path, database_url: str | None) -> Run
     failed = [j for j in jobs if j.status != "done"]
     if failed:
         raise SystemExit(f"{len(failed)} jobs failed: {failed[0].error_code} {failed[0].error_message}")
+    # both spans end when the last document was stored (its finished_at, this host's clock),
+    # not when the polling above noticed it (up to 0.5 s later)
+    seconds = (_when(last) - submitted_at).total_seconds()
     worker_seconds = (_when(last) - _when(first)).total_seconds()
+    cores = [c / seconds for c in cpu]  # a worker's CPU after the end: next to nothing
     return Run(sum(j.pages_total or 0 for j in jobs), seconds, worker_seconds, cores, busy)
 
 
