@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from extractor.compare import normalize_text
 from extractor.grid.build import TableIndex
+from extractor.layout.closed import snap
 from extractor.layout.labels import LabelHit, LabelIndex, closing_key, label_key
 from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
@@ -246,7 +247,11 @@ def _indicator_rows(
 
 
 def _grade_rows(rows: list[dict[str, Field]], spec: LayoutSpec) -> tuple[dict[str, Field], ...]:
-    return tuple(check_grade(r, spec.vocabularies) for r in rows)
+    """Each row's grade checked against its target's scale, and its closed columns snapped."""
+    assert spec.indicators is not None
+    closed = {c.key: c.values for c in spec.indicators.columns if c.values}
+    return tuple(check_grade({k: snap(f, closed[k]) if k in closed else f for k, f in r.items()},
+                             spec.vocabularies) for r in rows)
 
 
 def fill_merged(
