@@ -91,6 +91,17 @@ def test_a_cell_read_as_a_lone_tick_is_flagged() -> None:
     assert not _decide([OcrResult("V2", 0.99)], None).flags  # not alone: text
 
 
+def test_a_pen_marks_line_beside_printed_lines_is_dropped_and_flagged() -> None:
+    got = _decide([OcrResult("▲", 0.99), OcrResult("215人次", 0.99)], None)
+    assert got.text == "215人次" and "low_confidence" in got.flags
+    got = _decide([OcrResult("10", 0.99), OcrResult("V", 0.98)], None)
+    assert got.text == "10" and "low_confidence" in got.flags
+    wrapped = _decide([OcrResult("800", 0.99), OcrResult("1", 0.99)], None)  # a digit: kept
+    assert wrapped.text == "800\n1" and "low_confidence" in wrapped.flags
+    unit = _decide([OcrResult("99.98", 0.99), OcrResult("%", 0.99)], None)
+    assert unit == CellReading("99.98\n%", 0.99)
+
+
 def test_confidence_rule() -> None:
     sure = _decide([OcrResult("60.00", 0.99)], None)
     assert sure == CellReading("60.00", 0.99)
