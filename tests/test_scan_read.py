@@ -297,6 +297,18 @@ def test_two_lines_run_together_by_a_speck_are_cut_apart() -> None:
     assert len(bands) == 2 and bands[0][1] <= 62 and bands[1][0] >= 45
 
 
+def test_a_glyphs_top_bar_parted_by_the_line_gap_joins_it_again() -> None:
+    """元 in a light face: its top bar stands a line gap over the rest (兀); not a line
+    of its own (read '=' and '兀')."""
+    cell = np.zeros((120, 200), np.uint8)
+    cv2.putText(cell, "2000", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)  # line 1
+    cell[60:63, 20:44] = 255  # the top bar ...
+    cell[70:92, 14:50] = 255  # ... and the body under it, a gap of 7 px
+    bands = text_bands(cell, SCALE)
+    assert len(bands) == 2 and bands[1][0] <= 60 and bands[1][1] >= 92
+    assert len(text_bands(cell, SCALE, cell=False)) == 3  # outside tables: left as found
+
+
 def test_a_doubted_character_is_confirmed_from_a_window_of_the_line() -> None:
     line = np.full((40, 400), 255, np.uint8)
     text = "北京市朝阳区司法局"
