@@ -6,9 +6,10 @@ and has the open form's structure, continues that form (a form running
 onto the next page; a running header above it does not matter); any other
 page content that is no form is reported, never dropped silently.
 
-A continuation is known by its structure, not its position: its columns'
-edges, as shares of its own width, are the open table's (so a separately fed
-sheet at another offset or scale still joins; skew is taken out before).
+A continuation is known by its structure, not its position: its first row's
+column edges, as shares of its own width, are among the open table's (so a
+separately fed sheet at another offset or scale still joins; skew is taken out
+before; the mapping then reads its columns at the same shares of its width).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def continues(previous: Table, table: Table) -> bool:
 
 MIN_SHARED_EDGES = 3  # a continuation shares at least this many inner column edges
 EDGE_TOLERANCE = 0.012  # ... each within this share of the table's width
-ROW_SLACK_PT = 1.0  # a cell ending this near a table's bottom is in its last row
+ROW_SLACK_PT = 1.0  # a cell starting this near a table's top is in its first row
 
 
 def same_columns(previous: Table, table: Table) -> bool:

@@ -1,10 +1,12 @@
-"""A form's cells -> a record of typed fields, on the layout that fits it best.
+"""A form's cells -> a record of typed fields, on the layout chosen for it (choose.py).
 
 Everything is found by label text and geometry, never by position in a
 list: a value is the cell right of (or below) its label; a matrix value is
 the cell on its row label's line under its column label; an indicator row
 is every cell in the key column between the header row and the end row.
-Across pages, a column keeps the x of its header (the page layout repeats).
+Across pages, a column keeps its header's share of its table's width (a page may
+sit at its own offset and scale). Closed columns (一级/二级指标) are snapped to their
+vocabulary (closed.py).
 """
 
 from __future__ import annotations
