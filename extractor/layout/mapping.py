@@ -210,8 +210,10 @@ def _indicator_rows(
     view: FormView, spec: LayoutSpec, cols: list[Column]
 ) -> tuple[tuple[dict[str, Field], ...], bool]:
     """The indicator rows, and whether the table reached its closing row (总分): a row
-    printing an end label, or one whose key cell runs across ACROSS other columns (the
-    closing row's label cell over 一级/二级/三级指标; no indicator row has one)."""
+    printing an end label. A row whose key cell runs across ACROSS other columns ends the
+    rows too (the closing row's label cell over 一级/二级/三级指标, its label misread; no
+    indicator row has one), but does not vouch that none is missing: a scan's lost ruling
+    can merge an indicator row's cells so."""
     assert spec.indicators is not None
     by_key = {c.spec.key: c for c in cols}
     key_col = by_key.get(spec.indicators.key)
@@ -228,10 +230,12 @@ def _indicator_rows(
         if any(
             id(c) in end_cells and c.bbox[1] - NUDGE <= key_cell.y_mid <= c.bbox[3] + NUDGE
             for c in table.cells
-        ) or (rows and sum(
-            key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
-        ) >= ACROSS):
+        ):
             return _grade_rows(fill_merged(rows, where, view, spec), spec), True
+        if rows and sum(
+            key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
+        ) >= ACROSS:
+            return _grade_rows(fill_merged(rows, where, view, spec), spec), False
         row: dict[str, Field] = {}
         where.append({})
         for c in spec.indicators.columns:
