@@ -72,6 +72,20 @@ def test_a_closing_row_whose_label_is_misread_ends_the_rows_but_vouches_for_none
     assert Flag.ROWS_INCOMPLETE in record.flags
 
 
+def test_a_row_whose_rulings_were_lost_is_read_flagged_when_the_closing_row_follows(tmp_path) -> None:
+    """An indicator row run across its columns (a scan lost its rulings) with 总分 still to
+    come is no closing row: it and the rows after it are read, it flagged."""
+    table = _table(1, [*TOP, ["产出指标", "数量指标", "a", "1", "1", "10", "10"],
+                       ["", "b 1 1", None, None, None, "10", "10"],
+                       ["", "", "c", "1", "1", "10", "10"],
+                       ["总分", None, None, None, None, "30", "30"]],
+                   {**TOP_SPANS, (4, 1): (1, 4), (6, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    assert [r["name"].text for r in record.indicators] == ["a", "b 1 1", "c"]
+    assert "low_confidence" in record.indicators[1]["name"].flags
+    assert not record.indicators[2]["name"].flags and Flag.ROWS_INCOMPLETE not in record.flags
+
+
 def test_a_table_without_its_closing_row_is_flagged_rows_incomplete(tmp_path) -> None:
     table = _table(1, [*TOP, ["产出指标", "数量指标", "a", "1", "1", "10", "10"],
                        ["", "", "b", "1", "1", "10", "10"]], TOP_SPANS)

@@ -213,7 +213,8 @@ def _indicator_rows(
     printing an end label. A row whose key cell runs across ACROSS other columns ends the
     rows too (the closing row's label cell over 一级/二级/三级指标, its label misread; no
     indicator row has one), but does not vouch that none is missing: a scan's lost ruling
-    can merge an indicator row's cells so."""
+    can merge an indicator row's cells so. Such a row with a closing label still to come
+    is read as an indicator row, flagged."""
     assert spec.indicators is not None
     by_key = {c.spec.key: c for c in cols}
     key_col = by_key.get(spec.indicators.key)
@@ -225,16 +226,17 @@ def _indicator_rows(
     others = [c for c in cols if c is not key_col]
     rows: list[dict[str, Field]] = []
     where: list[dict[str, tuple[int, Cell]]] = []  # the cell each inherited column came from
-    for ti, key_cell in _column_cells(view, key_col):
+    key_cells = _column_cells(view, key_col)
+    ends = [any(id(c) in end_cells and c.bbox[1] - NUDGE <= k.y_mid <= c.bbox[3] + NUDGE
+                for c in view.form.tables[ti].cells) for ti, k in key_cells]
+    for i, (ti, key_cell) in enumerate(key_cells):
         table = view.form.tables[ti]
-        if any(
-            id(c) in end_cells and c.bbox[1] - NUDGE <= key_cell.y_mid <= c.bbox[3] + NUDGE
-            for c in table.cells
-        ):
+        if ends[i]:
             return _grade_rows(fill_merged(rows, where, view, spec), spec), True
-        if rows and sum(
+        merged = bool(rows) and sum(
             key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
-        ) >= ACROSS:
+        ) >= ACROSS
+        if merged and not any(ends[i + 1:]):
             return _grade_rows(fill_merged(rows, where, view, spec), spec), False
         row: dict[str, Field] = {}
         where.append({})
@@ -246,6 +248,8 @@ def _indicator_rows(
                 row[c.key] = MISSING
                 continue
             row[c.key] = to_field(cell, table.page, c.type, col.header.score)
+            if merged:  # the closing label comes later: an indicator row whose rulings were lost
+                row[c.key] = row[c.key].with_flags(Flag.LOW_CONFIDENCE)
             if c.key in spec.indicators.inherit:
                 where[-1][c.key] = (ti, cell)
         rows.append(row)
