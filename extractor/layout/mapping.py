@@ -62,6 +62,9 @@ class FormView:
     def x_on(self, ti: int, x: float, source: int) -> float:
         """An x read off table `source`, at the same share of table `ti`'s width: a page
         a form runs onto may sit at its own offset and scale (a separately fed sheet)."""
+        if self.form.x_maps and ti != source:  # the split fitted the tables' columns
+            (s1, o1), (s2, o2) = self.form.x_maps[source], self.form.x_maps[ti]
+            return (s1 * x + o1 - o2) / s2
         a, b = self.form.tables[source].bbox, self.form.tables[ti].bbox
         if (a[0], a[2]) == (b[0], b[2]) or a[2] <= a[0]:
             return x
