@@ -84,6 +84,9 @@ class FormInstance:
     lines_above: tuple[TextLine, ...]
     # lines under its last table, down to the next table or the page's end (signatures)
     lines_below: tuple[TextLine, ...] = ()
+    # per table, (scale, offset) taking its x to the first table's: x0 = scale * x + offset
+    # (a page the form runs onto may sit at its own offset and scale); () for identity
+    x_maps: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,16 @@ and has the open form's structure, continues that form (a form running
 onto the next page; a running header above it does not matter); any other
 page content that is no form is reported, never dropped silently.
 
-A continuation is known by its structure, not its position: its columns'
-edges, as shares of its own width, are the open table's (so a separately fed
-sheet at another offset or scale still joins; skew is taken out before).
+A continuation is known by its structure, not its position: its first row's
+column edges, as shares of its own width, are among the open table's (so a
+separately fed sheet at another offset or scale still joins; skew is taken out
+before; the mapping then reads its columns at the same shares of its width).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from extractor.errors import ErrorCode
 from extractor.layout.labels import closing_key, label_key, title_key
@@ -24,6 +25,9 @@ from extractor.models import DocumentError, FormInstance, PageReading, Table, Te
 MIN_START_LABELS = 2
 
 
+XMap = tuple[float, float]  # (scale, offset): x on the other table = scale * x + offset
+
+
 @dataclass
 class _Open:
     pages: list[int]
@@ -31,6 +35,8 @@ class _Open:
     lines_above: tuple[TextLine, ...]
     lines_below: tuple[TextLine, ...] = ()
     closed: bool = False
+    to_first: list[XMap] = field(default_factory=lambda: [(1.0, 0.0)])  # each table's x map
+    fitted: bool = False  # a table joined by its fitted columns (FormInstance.x_maps kept)
 
 
 def _start_keys(layouts: list[LayoutSpec]) -> list[set[str]]:
@@ -73,10 +79,14 @@ def split_forms(
             nxt = reading.tables[i + 1].bbox[1] if i + 1 < len(reading.tables) else reading.page.height
             if starts_form(table, above, layouts):
                 forms.append(_Open([reading.page.number], [table], above))
-            elif i == 0 and forms and not forms[-1].closed and continues(forms[-1].tables[-1], table):
+            elif i == 0 and forms and not forms[-1].closed and (
+                    joined := continues(forms[-1].tables[-1], table)) is not None:
                 form = forms[-1]
                 if reading.page.number not in form.pages:
                     form.pages.append(reading.page.number)
+                (s1, o1), (s2, o2) = form.to_first[-1], joined[0]
+                form.to_first.append((s1 * s2, s1 * o2 + o1))
+                form.fitted |= joined[1]
                 form.tables.append(table)
             else:
                 continue
@@ -97,19 +107,76 @@ def split_forms(
                 )
             )
     instances = [
-        FormInstance(tuple(f.pages), tuple(f.tables), f.lines_above, f.lines_below) for f in forms
+        FormInstance(tuple(f.pages), tuple(f.tables), f.lines_above, f.lines_below,
+                     tuple(f.to_first) if f.fitted else ())
+        for f in forms
     ]
     return instances, errors
 
 
-def continues(previous: Table, table: Table) -> bool:
-    """The table goes on from `previous`: it lines up with it, or it has its columns."""
-    return same_width(previous, table) or same_columns(previous, table)
+def continues(previous: Table, table: Table) -> tuple[XMap, bool] | None:
+    """Whether the table goes on from `previous`, and how its x maps onto `previous`'s:
+    it lines up with it, or it has its columns as shares of its width (the map of the
+    two boxes); else its first row's edges fit `previous`'s columns at some offset and
+    scale (fitted: one table lost an outer column, so the boxes do not correspond)."""
+    if same_width(previous, table) or same_columns(previous, table):
+        return _box_map(previous, table), False
+    fit = aligned_columns(previous, table)
+    return None if fit is None else (fit, True)
+
+
+def _box_map(previous: Table, table: Table) -> XMap:
+    (a0, a1), (b0, b1) = (table.bbox[0], table.bbox[2]), (previous.bbox[0], previous.bbox[2])
+    if a1 <= a0:
+        return 1.0, 0.0
+    scale = (b1 - b0) / (a1 - a0)
+    return scale, b0 - scale * a0
+
+
+FIT_SCALES = (0.9, 1.1, 0.005)  # the scales tried between two separately fed sheets
+FIT_TOLERANCE_PT = 3.0  # an edge mapped this near one of the other table's edges matches
+FIT_MIN_EDGES = 6  # the first row's edges (walls included), at least: five columns
+FIT_SHARE = 0.8  # ... of which this share must match
+
+
+def aligned_columns(previous: Table, table: Table) -> XMap | None:
+    """The (scale, offset) taking `table`'s first-row column edges (walls included) onto
+    `previous`'s column edges, when at least FIT_SHARE of them (and FIT_MIN_EDGES) land
+    within FIT_TOLERANCE_PT of one: every offset that puts one edge on one edge is tried,
+    at each scale, and the best refined by least squares over its matches."""
+    import numpy as np
+
+    top = table.bbox[1]
+    xs = sorted({round(x, 1) for c in table.cells if c.bbox[1] <= top + ROW_SLACK_PT
+                 for x in c.bbox[::2]})
+    mine = np.array([x for i, x in enumerate(xs) if i == 0 or x - xs[i - 1] > 1.0])
+    theirs = np.array(sorted(previous.col_edges))
+    if len(mine) < FIT_MIN_EDGES or len(theirs) < FIT_MIN_EDGES:
+        return None
+    need = max(FIT_MIN_EDGES, int(np.ceil(FIT_SHARE * len(mine))))
+    best: tuple[int, float, float, float] | None = None
+    for scale in np.arange(FIT_SCALES[0], FIT_SCALES[1] + 1e-9, FIT_SCALES[2]):
+        offsets = (theirs[:, None] - scale * mine[None, :]).ravel()
+        mapped = scale * mine[None, :] + offsets[:, None]
+        off = np.abs(mapped[:, :, None] - theirs[None, None, :]).min(axis=2)
+        hits = (off <= FIT_TOLERANCE_PT).sum(axis=1)
+        k = int(np.argmax(hits))
+        key = (int(hits[k]), -float(off[k][off[k] <= FIT_TOLERANCE_PT].sum()))
+        if best is None or key > (best[0], best[1]):
+            best = (key[0], key[1], float(scale), float(offsets[k]))
+    if best is None or best[0] < need:
+        return None
+    scale, offset = best[2], best[3]
+    near = np.abs((scale * mine + offset)[:, None] - theirs[None, :])
+    matched = near.min(axis=1) <= FIT_TOLERANCE_PT
+    target = theirs[near.argmin(axis=1)]
+    fitted = np.polyfit(mine[matched], target[matched], 1)
+    return float(fitted[0]), float(fitted[1])
 
 
 MIN_SHARED_EDGES = 3  # a continuation shares at least this many inner column edges
 EDGE_TOLERANCE = 0.012  # ... each within this share of the table's width
-ROW_SLACK_PT = 1.0  # a cell ending this near a table's bottom is in its last row
+ROW_SLACK_PT = 1.0  # a cell starting this near a table's top is in its first row
 
 
 def same_columns(previous: Table, table: Table) -> bool:

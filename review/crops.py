@@ -21,6 +21,7 @@ from PIL import Image
 
 from extractor import ingest
 from extractor.config import Settings
+from extractor.errors import ExtractError
 
 PAGE_DPI = 150
 MARGIN_PT = 4.0
@@ -51,10 +52,13 @@ class Crops:
         with _render_lock:
             if path.exists():
                 return path
-            with ingest.opened(Path(store_path), self.settings) as doc:
-                if not 1 <= page <= len(doc.pages):
-                    raise CropError(f"no page {page}")
-                arr, scale = ingest.page_image(doc, page, PAGE_DPI)
+            try:
+                with ingest.opened(Path(store_path), self.settings) as doc:
+                    if not 1 <= page <= len(doc.pages):
+                        raise CropError(f"no page {page}")
+                    arr, scale = ingest.page_image(doc, page, PAGE_DPI, self.settings.max_page_pixels)
+            except ExtractError as e:  # a page over the memory budget, a file gone bad
+                raise CropError(f"page {page} cannot be shown: {e.code.value}: {e}") from e
             image = Image.fromarray(arr)
             if doc.format != "pdf":  # scans keep their own resolution: bring them to PAGE_DPI
                 factor = (PAGE_DPI / 72.0) / scale

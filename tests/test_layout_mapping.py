@@ -61,12 +61,29 @@ def test_a_span_cut_by_a_page_break_is_repeated_both_ways(tmp_path) -> None:
     assert record.flags == ()
 
 
-def test_a_closing_row_whose_label_is_misread_still_closes_the_table(tmp_path) -> None:
+def test_a_closing_row_whose_label_is_misread_ends_the_rows_but_vouches_for_none(tmp_path) -> None:
+    """A key cell running across the other columns ends the rows (the closing row, its
+    label misread), but a scan's lost ruling can merge an indicator row's cells so: the
+    record says rows may be missing."""
     table = _table(1, [*TOP, ["产出指标", "数量指标", "a", "1", "1", "10", "10"],
                        ["忌分", None, None, None, None, "10", "10"]], {**TOP_SPANS, (4, 0): (1, 5)})
     record = _record([table], tmp_path)
     assert [r["name"].text for r in record.indicators] == ["a"]
-    assert Flag.ROWS_INCOMPLETE not in record.flags
+    assert Flag.ROWS_INCOMPLETE in record.flags
+
+
+def test_a_row_whose_rulings_were_lost_is_read_flagged_when_the_closing_row_follows(tmp_path) -> None:
+    """An indicator row run across its columns (a scan lost its rulings) with 总分 still to
+    come is no closing row: it and the rows after it are read, it flagged."""
+    table = _table(1, [*TOP, ["产出指标", "数量指标", "a", "1", "1", "10", "10"],
+                       ["", "b 1 1", None, None, None, "10", "10"],
+                       ["", "", "c", "1", "1", "10", "10"],
+                       ["总分", None, None, None, None, "30", "30"]],
+                   {**TOP_SPANS, (4, 1): (1, 4), (6, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    assert [r["name"].text for r in record.indicators] == ["a", "b 1 1", "c"]
+    assert "low_confidence" in record.indicators[1]["name"].flags
+    assert not record.indicators[2]["name"].flags and Flag.ROWS_INCOMPLETE not in record.flags
 
 
 def test_a_table_without_its_closing_row_is_flagged_rows_incomplete(tmp_path) -> None:

@@ -74,9 +74,9 @@ def _read(
     real_decide = page.decide
 
     def spy(crops: list[np.ndarray], first: list[OcrResult], chain: tuple[OcrEngine, ...],
-            marked: Sequence[bool] = (), memo: object = None) -> CellReading:
+            marked: Sequence[bool] = (), memo: object = None, scale: float = 0.0) -> CellReading:
         asked[0] = False
-        got = real_decide(crops, first, chain, marked, None)
+        got = real_decide(crops, first, chain, marked, None, scale)
         decided.append((asked[0], got))
         return got
 

@@ -91,6 +91,17 @@ def test_a_cell_read_as_a_lone_tick_is_flagged() -> None:
     assert not _decide([OcrResult("V2", 0.99)], None).flags  # not alone: text
 
 
+def test_a_pen_marks_line_beside_printed_lines_is_dropped_and_flagged() -> None:
+    got = _decide([OcrResult("▲", 0.99), OcrResult("215人次", 0.99)], None)
+    assert got.text == "215人次" and "low_confidence" in got.flags
+    got = _decide([OcrResult("10", 0.99), OcrResult("V", 0.98)], None)
+    assert got.text == "10" and "low_confidence" in got.flags
+    wrapped = _decide([OcrResult("800", 0.99), OcrResult("1", 0.99)], None)  # a digit: kept
+    assert wrapped.text == "800\n1" and "low_confidence" in wrapped.flags
+    unit = _decide([OcrResult("99.98", 0.99), OcrResult("%", 0.99)], None)
+    assert unit == CellReading("99.98\n%", 0.99)
+
+
 def test_confidence_rule() -> None:
     sure = _decide([OcrResult("60.00", 0.99)], None)
     assert sure == CellReading("60.00", 0.99)
@@ -284,6 +295,18 @@ def test_two_lines_run_together_by_a_speck_are_cut_apart() -> None:
     cell[38:62, 200:203] = 255  # a scratch bridging the gap between them
     bands = text_bands(cell, SCALE)
     assert len(bands) == 2 and bands[0][1] <= 62 and bands[1][0] >= 45
+
+
+def test_a_glyphs_top_bar_parted_by_the_line_gap_joins_it_again() -> None:
+    """元 in a light face: its top bar stands a line gap over the rest (兀); not a line
+    of its own (read '=' and '兀')."""
+    cell = np.zeros((120, 200), np.uint8)
+    cv2.putText(cell, "2000", (10, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 255, 3)  # line 1
+    cell[60:63, 20:44] = 255  # the top bar ...
+    cell[70:92, 14:50] = 255  # ... and the body under it, a gap of 7 px
+    bands = text_bands(cell, SCALE)
+    assert len(bands) == 2 and bands[1][0] <= 60 and bands[1][1] >= 92
+    assert len(text_bands(cell, SCALE, cell=False)) == 3  # outside tables: left as found
 
 
 def test_a_doubted_character_is_confirmed_from_a_window_of_the_line() -> None:

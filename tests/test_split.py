@@ -178,3 +178,36 @@ def test_a_closing_label_with_a_marks_reading_beside_it_closes_the_form() -> Non
     mapped = map_form(forms[0], layouts, 0.5)
     assert isinstance(mapped, tuple)
     assert len(mapped[1].indicators) == 1 and not mapped[1].flags
+
+
+def test_a_continuation_joins_and_maps_when_the_first_page_lost_its_outer_column() -> None:
+    """The first page's table lost its leftmost column (its wall not found): the boxes no
+    longer correspond, but the second page's first-row edges fit the first table's
+    columns at some offset and scale, and its columns are read through that fit."""
+    from extractor.layout.choose import map_form
+    from extractor.models import Cell, Page, PageReading, Table, TextLine
+    from extractor.split import split_forms
+
+    layouts = load_layouts(ROOT / "tests" / "data")
+    first = _table(1, 50, 100, 1.0, [["项目名称", "培训", "", "", "", "", ""],
+                                      ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
+                                      ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                                      ["产出指标", "数量指标", "培训人次", "50", "62", "60", "60"]])
+    # keep the label column's header (so the layout is found) but lose its wall: the
+    # table now starts at the second column, its cells right of it unchanged
+    x1 = first.col_edges[1]
+    cells = tuple(c for c in first.cells if c.col > 0 or c.text == "一级指标")
+    cells = tuple(Cell((x1 - 1, *c.bbox[1:]), c.row, 1, text=c.text) if c.text == "一级指标" else c
+                  for c in cells)
+    first = Table(1, (x1 - 1, *first.bbox[1:]), cells, first.row_edges, first.col_edges[1:])
+    rest = _table(2, 92, 60, 0.96, [["效益指标", "社会效益", "满意度", "90%", "95%", "40", "38"],
+                                     ["总分", "", "", "", "", "100", "98"]])
+    title = TextLine("部门项目绩效自评表", (200, 60, 320, 75))
+    pages = [PageReading(Page(1, 595, 842, "image"), (first,), (title,)),
+             PageReading(Page(2, 595, 842, "image"), (rest,), ())]
+    (form,), errors = split_forms(pages, layouts)
+    assert errors == [] and form.pages == (1, 2) and form.x_maps
+    mapped = map_form(form, layouts, 0.0)
+    assert isinstance(mapped, tuple)
+    row = {k: f.text for k, f in mapped[1].indicators[-1].items()}
+    assert (row["name"], row["target"], row["weight"], row["score"]) == ("满意度", "90%", "40", "38")

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from extractor.compare import normalize_text
 from extractor.models import Cell, FormInstance
 
-_BRACKETED = re.compile(r"[(\[【][^()\[\]【】]{0,12}[)\]】]")
+BRACKETED = re.compile(r"[(\[【][^()\[\]【】]{0,12}[)\]】]")
 _PUNCT = re.compile(r"[:;,.、。·*※!?\"'\-_]")
 _BRACKET_CHARS = re.compile(r"[()\[\]【】]")
 MIN_FUZZY = 0.75  # a cell that matches a label less well than this is not that label
@@ -26,17 +26,17 @@ MAX_LABEL_CHARS = 40  # longer cells are values, never labels
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     key = normalize_text(text)
-    key = _BRACKETED.sub("", key)
+    key = BRACKETED.sub("", key)
     return _PUNCT.sub("", key)
 
 
-_LATIN_OR_DIGIT = re.compile(r"[0-9A-Za-z]")
+LATIN_OR_DIGIT = re.compile(r"[0-9A-Za-z]")
 
 
 def closing_key(text: str) -> str:
     """A cell's label key without Latin letters and digits: a closing label (总分, 合计)
     has none, and a scan's marks read beside it ('m总分', '0010总分') are not the label."""
-    return _LATIN_OR_DIGIT.sub("", label_key(text))
+    return LATIN_OR_DIGIT.sub("", label_key(text))
 
 
 def title_key(text: str) -> str:

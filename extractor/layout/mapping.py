@@ -1,10 +1,12 @@
-"""A form's cells -> a record of typed fields, on the layout that fits it best.
+"""A form's cells -> a record of typed fields, on the layout chosen for it (choose.py).
 
 Everything is found by label text and geometry, never by position in a
 list: a value is the cell right of (or below) its label; a matrix value is
 the cell on its row label's line under its column label; an indicator row
 is every cell in the key column between the header row and the end row.
-Across pages, a column keeps the x of its header (the page layout repeats).
+Across pages, a column keeps its header's share of its table's width (a page may
+sit at its own offset and scale). Closed columns (一级/二级指标) are snapped to their
+vocabulary (closed.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from extractor.compare import normalize_text
 from extractor.grid.build import TableIndex
+from extractor.layout.closed import snap
 from extractor.layout.labels import LabelHit, LabelIndex, closing_key, label_key
 from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
@@ -59,6 +62,9 @@ class FormView:
     def x_on(self, ti: int, x: float, source: int) -> float:
         """An x read off table `source`, at the same share of table `ti`'s width: a page
         a form runs onto may sit at its own offset and scale (a separately fed sheet)."""
+        if self.form.x_maps and ti != source:  # the split fitted the tables' columns
+            (s1, o1), (s2, o2) = self.form.x_maps[source], self.form.x_maps[ti]
+            return (s1 * x + o1 - o2) / s2
         a, b = self.form.tables[source].bbox, self.form.tables[ti].bbox
         if (a[0], a[2]) == (b[0], b[2]) or a[2] <= a[0]:
             return x
@@ -207,8 +213,11 @@ def _indicator_rows(
     view: FormView, spec: LayoutSpec, cols: list[Column]
 ) -> tuple[tuple[dict[str, Field], ...], bool]:
     """The indicator rows, and whether the table reached its closing row (总分): a row
-    printing an end label, or one whose key cell runs across ACROSS other columns (the
-    closing row's label cell over 一级/二级/三级指标; no indicator row has one)."""
+    printing an end label. A row whose key cell runs across ACROSS other columns ends the
+    rows too (the closing row's label cell over 一级/二级/三级指标, its label misread; no
+    indicator row has one), but does not vouch that none is missing: a scan's lost ruling
+    can merge an indicator row's cells so. Such a row with a closing label still to come
+    is read as an indicator row, flagged."""
     assert spec.indicators is not None
     by_key = {c.spec.key: c for c in cols}
     key_col = by_key.get(spec.indicators.key)
@@ -220,15 +229,18 @@ def _indicator_rows(
     others = [c for c in cols if c is not key_col]
     rows: list[dict[str, Field]] = []
     where: list[dict[str, tuple[int, Cell]]] = []  # the cell each inherited column came from
-    for ti, key_cell in _column_cells(view, key_col):
+    key_cells = _column_cells(view, key_col)
+    ends = [any(id(c) in end_cells and c.bbox[1] - NUDGE <= k.y_mid <= c.bbox[3] + NUDGE
+                for c in view.form.tables[ti].cells) for ti, k in key_cells]
+    for i, (ti, key_cell) in enumerate(key_cells):
         table = view.form.tables[ti]
-        if any(
-            id(c) in end_cells and c.bbox[1] - NUDGE <= key_cell.y_mid <= c.bbox[3] + NUDGE
-            for c in table.cells
-        ) or (rows and sum(
-            key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
-        ) >= ACROSS):
+        if ends[i]:
             return _grade_rows(fill_merged(rows, where, view, spec), spec), True
+        merged = bool(rows) and sum(
+            key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
+        ) >= ACROSS
+        if merged and not any(ends[i + 1:]):
+            return _grade_rows(fill_merged(rows, where, view, spec), spec), False
         row: dict[str, Field] = {}
         where.append({})
         for c in spec.indicators.columns:
@@ -239,6 +251,8 @@ def _indicator_rows(
                 row[c.key] = MISSING
                 continue
             row[c.key] = to_field(cell, table.page, c.type, col.header.score)
+            if merged:  # the closing label comes later: an indicator row whose rulings were lost
+                row[c.key] = row[c.key].with_flags(Flag.LOW_CONFIDENCE)
             if c.key in spec.indicators.inherit:
                 where[-1][c.key] = (ti, cell)
         rows.append(row)
@@ -246,7 +260,11 @@ def _indicator_rows(
 
 
 def _grade_rows(rows: list[dict[str, Field]], spec: LayoutSpec) -> tuple[dict[str, Field], ...]:
-    return tuple(check_grade(r, spec.vocabularies) for r in rows)
+    """Each row's grade checked against its target's scale, and its closed columns snapped."""
+    assert spec.indicators is not None
+    closed = {c.key: c.values for c in spec.indicators.columns if c.values}
+    return tuple(check_grade({k: snap(f, closed[k]) if k in closed else f for k, f in r.items()},
+                             spec.vocabularies) for r in rows)
 
 
 def fill_merged(

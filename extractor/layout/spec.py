@@ -39,6 +39,7 @@ class ColumnSpec:
     key: str
     labels: tuple[str, ...]
     type: str = "text"
+    values: tuple[str, ...] = ()  # a closed vocabulary (layout/closed.py); () for any text
 
 
 @dataclass(frozen=True)
@@ -195,8 +196,8 @@ def _pattern(path: str, where: str, pattern: str) -> re.Pattern[str]:
 def _column(path: str, where: str, key: str, data: Any) -> ColumnSpec:
     if isinstance(data, str | list):
         data = {"label": data}
-    r = _Reader(path, where, data, {"label", "type"})
-    return ColumnSpec(key, r.labels("label", required=True), r.type())
+    r = _Reader(path, where, data, {"label", "type", "values"})
+    return ColumnSpec(key, r.labels("label", required=True), r.type(), r.labels("values"))
 
 
 def _matrix(path: str, name: str, data: Any) -> MatrixSpec:

@@ -36,6 +36,7 @@ from extractor.scan.thresholds import (
     LINE_END_SPECKS,
     LINE_START_SPECKS,
     LONE_LETTER_MAX_ASPECT,
+    MARK_GLYPHS,
     MARKED_AGREE_FLOOR,
     SPECK_CONFIDENCE,
     UNREAD_CONFIDENCE,
@@ -64,6 +65,7 @@ def decide(
     lines = [check_leading_sign(_account(c, decide_line(c, r, chain, not (m or letter), m, memo)),
                                 c, r, scale)
              for c, r, m in zip(crops, first, marked, strict=True)]
+    lines = _stray_lines(lines)
     text = "\n".join(x.text for x in lines if x.text)
     flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
                                 if text == "" or f != Flag.UNREADABLE))
@@ -75,6 +77,35 @@ def _hand_mark(got: CellReading) -> CellReading:
     tick over an empty cell, or a box ticked; either way a person looks."""
     if normalize_text(got.text) not in HAND_MARKS:
         return got
+    return _flagged(got)
+
+
+def _stray_lines(lines: list[CellReading]) -> list[CellReading]:
+    """Beside a cell's printed lines, a line read as one mark-like glyph (a tick, a pen's
+    stroke read as V, I or ▲) is a hand mark: dropped, the cell flagged. One read as a lone
+    digit may be a number's last digit wrapped, or a stroke read as 1: kept, flagged."""
+    if sum(bool(x.text) for x in lines) < 2:
+        return lines
+    kept = [x for x in lines if not _mark_like(x.text)]
+    if not any(x.text for x in kept):
+        return lines
+    out = [_flagged(x) if _lone_digit(x.text) else x for x in kept]
+    if len(kept) < len(lines):
+        out[0] = _flagged(out[0])
+    return out
+
+
+def _mark_like(text: str) -> bool:
+    t = normalize_text(text)
+    return len(t) == 1 and (t in HAND_MARKS or t in MARK_GLYPHS or (t.isascii() and t.isalpha()))
+
+
+def _lone_digit(text: str) -> bool:
+    t = normalize_text(text)
+    return len(t) == 1 and t.isdigit()
+
+
+def _flagged(got: CellReading) -> CellReading:
     flags = tuple(dict.fromkeys((*got.flags, Flag.LOW_CONFIDENCE)))
     return CellReading(got.text, min(got.confidence, FLAGGED_CEILING), flags)
 

@@ -165,7 +165,7 @@ def outside_lines(
         ink[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m] = 0
     ink = _drop_big_blobs(ink, scale)
     boxes = []
-    for y0, y1, _, _ in text_bands(ink, scale):
+    for y0, y1, _, _ in text_bands(ink, scale, cell=False):
         for x0, x1 in _runs(np.asarray(ink[y0:y1].any(axis=0)), int(OUTSIDE_GAP_PT * scale)):
             if np.count_nonzero(ink[y0:y1, x0:x1]) >= MIN_INK_PT2 * scale * scale:
                 boxes.append((x0, y0, x1, y1))

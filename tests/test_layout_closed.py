@@ -1,0 +1,47 @@
+"""Closed vocabularies of indicator columns (extractor.layout.closed): a misread name
+snapped to the one entry that explains it and flagged; another name flagged as read."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.layout.closed import snap
+from extractor.models import Field
+
+LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+LEVEL2 = ("数量指标", "质量指标", "社会效益指标", "经济效益指标", "生态效益指标", "服务对象满意度指标")
+
+
+def _snap(text: str, values: tuple[str, ...] = LEVEL1) -> Field:
+    return snap(Field(text, None, 0.5, ("low_confidence",)), values)
+
+
+@pytest.mark.parametrize("read, entry", [
+    ("产出指标\n区", "产出指标"),  # a speck read as a glyph after it
+    ("wr\n效益指标", "效益指标"),  # a pen mark read as letters
+    ("满意|度指标", "满意度指标"),
+    ("清意度\n指标", "满意度指标"),  # one glyph misread
+    ("产出指村(50分)", "产出指标(50分)"),  # a bracketed suffix (its points) kept as read
+])
+def test_a_misread_name_is_snapped_and_flagged(read: str, entry: str) -> None:
+    got = _snap(read)
+    assert got.text == entry and "vocabulary" in got.flags and "low_confidence" in got.flags
+
+
+def test_a_name_of_the_vocabulary_is_left_alone() -> None:
+    assert _snap("产出\n指标") == Field("产出\n指标", None, 0.5, ("low_confidence",))
+    assert _snap("满意度指标（10分）").flags == ("low_confidence",)
+
+
+@pytest.mark.parametrize("read", [
+    "数量指标",  # another column's name (rows shifted): two edits from 产出指标, not snapped
+    "社会效益",  # shorter than any entry: a wording of its own, not snapped
+])
+def test_a_name_no_entry_explains_is_flagged_as_read(read: str) -> None:
+    got = _snap(read)
+    assert got.text == read and "vocabulary" in got.flags
+
+
+def test_two_entries_equally_near_snap_to_neither() -> None:
+    got = _snap("XX效益指标", LEVEL2)  # 社会/经济/生态效益指标: two edits each
+    assert got.text == "XX效益指标" and "vocabulary" in got.flags
