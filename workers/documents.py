@@ -65,8 +65,8 @@ def _light(store_path: str, sha256: str, sizes: PageSizes) -> ingest.Document | 
         if width is None or height is None or n != len(pages) + 1:
             return None  # recorded before their sizes were (or not every page)
         pages.append(Page(n, width, height, "text" if kind == "text" else "image"))
-    if not pages:
-        return None
+    if not any(p.kind == "text" for p in pages):
+        return None  # nothing to read this way (a scan, an image file)
     try:
         import pypdfium2 as pdfium
 
