@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,28 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def layouts(settings: Settings) -> list[LayoutSpec]:
     return load_layouts(settings.layouts_dir)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A result store on SQLite, then on a fresh PostgreSQL database (skipped when there is
+    no PostgreSQL to reach)."""
+    from workers.store import ResultStore
+
+    from .service_support import postgres_database, postgres_reason
+
+    if request.param == "sqlite":
+        s = ResultStore(f"sqlite:///{tmp_path / 'store.db'}")
+        yield s
+        s.close()
+        return
+    reason = postgres_reason()
+    if reason:
+        pytest.skip(reason)
+    with postgres_database() as url:
+        s = ResultStore(url)
+        yield s
+        s.close()
 
 
 @functools.cache

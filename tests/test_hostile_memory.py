@@ -21,26 +21,11 @@ from extractor import ingest
 from extractor.errors import ErrorCode, PermanentError
 from extractor.models import Page
 
+from .hostile_files import huge_page_pdf, huge_png
+
 REPO = Path(__file__).resolve().parent.parent
 GOOD = REPO / "samples" / "digital" / "variant-standard.pdf"
 ADDRESS_SPACE = 2 * 1024**3
-
-
-def huge_page_pdf(path: Path, side_pt: float = 20000.0) -> Path:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument.new()
-    pdf.new_page(side_pt, side_pt)
-    pdf.save(str(path))
-    pdf.close()
-    return path
-
-
-def huge_png(path: Path, side_px: int = 14000) -> Path:
-    from PIL import Image
-
-    Image.new("1", (side_px, side_px), 1).save(path, optimize=True)
-    return path
 
 
 def _limit_address_space() -> None:

@@ -17,17 +17,8 @@ from review.app import create_app
 from review.auth import Users
 from workers.store import ResultStore
 
-from .test_review_api import Api
+from .test_review_api import PASSWORD, ROOT, SAMPLE, Api, pytestmark  # noqa: F401 (pytestmark applies here too)
 from .test_review_browser import TIMEOUT_MS, assert_not_blank, browser_missing, free_port, launch, wait_images
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "samples" / "digital" / "annex2-2022-direct.pdf"
-PASSWORD = "correct horse"
-
-pytestmark = [
-    pytest.mark.skipif(not SAMPLE.exists(), reason="samples/digital not generated"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-]
 
 
 @pytest.fixture

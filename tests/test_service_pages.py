@@ -27,7 +27,7 @@ from workers import documents, jobs, page_step
 from workers.commands import service_context
 from workers.store import PageOutcome, ResultStore
 
-from .service_support import SAMPLE, postgres_database, postgres_reason, small_documents
+from .service_support import SAMPLE, small_documents
 
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="samples/digital not generated")
 
@@ -215,22 +215,6 @@ def test_an_image_page_or_unrecorded_sizes_take_the_full_open(tmp_path: Path) ->
     doc = documents.open_for_text(str(mixed), "x", 1, lambda: unrecorded, settings)
     assert doc is documents.open_stored(str(mixed), settings)
     documents.close_all()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ResultStore]:
-    if request.param == "sqlite":
-        s = ResultStore(f"sqlite:///{tmp_path / 'store.db'}")
-        yield s
-        s.close()
-        return
-    reason = postgres_reason()
-    if reason:
-        pytest.skip(reason)
-    with postgres_database() as url:
-        s = ResultStore(url)
-        yield s
-        s.close()
 
 
 def test_of_two_tasks_saving_a_jobs_last_pages_at_once_one_sends_the_assembly(

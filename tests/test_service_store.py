@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,6 @@ import sqlalchemy as sa
 
 from workers.store import ResultStore, cell_rows
 from workers.store.db import StoreUnavailable
-
-from .service_support import postgres_database, postgres_reason
 
 
 def _cell(text: str, flags: list[str] | None = None) -> dict[str, object]:
@@ -33,22 +30,6 @@ DOC: dict[str, Any] = {
     ],
     "errors": [],
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ResultStore]:
-    if request.param == "sqlite":
-        s = ResultStore(f"sqlite:///{tmp_path / 'store.db'}")
-        yield s
-        s.close()
-        return
-    reason = postgres_reason()
-    if reason:
-        pytest.skip(reason)
-    with postgres_database() as url:
-        s = ResultStore(url)
-        yield s
-        s.close()
 
 
 def _job(store: ResultStore, batch: str | None = "b1") -> str:
