@@ -154,6 +154,8 @@ def test_draft_cli_writes_a_layout_that_checks_at_one(tmp_path, capsys):
     assert cli_main(["layouts", "draft", str(pdf), "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "id: sichuan-draft" in text and "goal.expected" in text
+    # a column the shipped layouts close carries their vocabulary into the draft
+    assert 'level1: {label: "一级指标", values: ["产出指标", "效益指标"' in text
     capsys.readouterr()
     assert cli_main(["layouts", str(out)]) == 0
     assert cli_main(["layouts", str(out), "--check", str(pdf)]) == 0

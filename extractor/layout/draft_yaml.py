@@ -27,7 +27,8 @@ def _comment(item: Item) -> str:
 
 def _column(item: Item) -> str:
     typ = f", type: {item.type}" if item.type != "text" else ""
-    return f"{{label: {q(item.label)}{typ}}}{_comment(item)}"
+    values = f", values: [{', '.join(q(v) for v in item.values)}]" if item.values else ""
+    return f"{{label: {q(item.label)}{typ}{values}}}{_comment(item)}"
 
 
 def _field(item: Item) -> str:

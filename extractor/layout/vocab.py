@@ -89,6 +89,7 @@ class Vocabulary:
 
     names: dict[str, dict[str, Named]] = field(default_factory=dict)
     titles: tuple[str, ...] = ()  # the plain-text titles of the shipped layouts
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator column -> values
 
     def name(self, kind: str, text: str) -> Named | None:
         table = self.names.get(kind, {})
@@ -99,6 +100,7 @@ class Vocabulary:
 def vocabulary(layouts: list[LayoutSpec]) -> Vocabulary:
     """The shipped layouts' names first, then ALIASES."""
     names: dict[str, dict[str, Named]] = {k: {} for k in ALIASES}
+    values: dict[str, tuple[str, ...]] = {}
     for spec in layouts:
         for f in spec.fields:
             for lb in f.labels or _line_label(f.line_pattern):
@@ -115,11 +117,13 @@ def vocabulary(layouts: list[LayoutSpec]) -> Vocabulary:
         for c in spec.indicators.columns if spec.indicators else ():
             for lb in c.labels:
                 names["indicators"].setdefault(label_key(lb), (c.key, c.type))
+            if c.values:
+                values.setdefault(c.key, c.values)
     for kind, table in ALIASES.items():
         for lb, named in table.items():
             names[kind].setdefault(label_key(lb), named)
     titles = tuple(t for s in layouts for t in s.titles if re.fullmatch(r"\w+", t))
-    return Vocabulary(names, titles)
+    return Vocabulary(names, titles, values)
 
 
 def _line_label(pattern: str | None) -> tuple[str, ...]:
@@ -138,6 +142,7 @@ class Item:
     value: str = "right"
     line: str | None = None
     lines: str = "above"
+    values: tuple[str, ...] = ()  # an indicator column's closed vocabulary (layout/closed.py)
 
 
 def printed(cell_or_text: Cell | str) -> str:
@@ -155,7 +160,8 @@ class Names:
         named = self.vocab.name(kind, label)
         if named and named[0] not in self.used:
             self.used.add(named[0])
-            return Item(named[0], printed(label), named[1] or default_type)
+            values = self.vocab.values.get(named[0], ()) if kind == "indicators" else ()
+            return Item(named[0], printed(label), named[1] or default_type, values=values)
         key = slug
         while key in self.used:
             key += "_"
