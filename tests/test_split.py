@@ -75,6 +75,22 @@ def _table(page: int, x0: float, y0: float, scale: float, rows: list[list[str]],
     return Table(page, (xs[0], y0, xs[-1], ys[-1]), tuple(cells), tuple(ys), tuple(xs))
 
 
+MINI_TOP = [  # the top of a form of tests/data/mini-layout.yaml, down to its indicator header
+    ["项目名称", "培训", "", "", "", "", ""],
+    ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
+    ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+]
+
+
+def _mini_pages(*tables):  # type: ignore[no-untyped-def]
+    """A page per table, the mini layout's title over the first."""
+    from extractor.models import Page, PageReading, TextLine
+
+    title = TextLine("部门项目绩效自评表", (200, 60, 320, 75))
+    return [PageReading(Page(n, 595, 842, "image"), (t,), (title,) if n == 1 else ())
+            for n, t in enumerate(tables, 1)]
+
+
 def test_a_continuation_at_another_offset_and_scale_joins_by_its_columns() -> None:
     from extractor.models import Page, PageReading
     from extractor.split import split_forms
@@ -122,19 +138,15 @@ def test_a_continuation_at_another_offset_and_scale_maps_to_the_same_columns() -
     width, not at the header's x on the first page."""
     from extractor.layout.choose import map_form
     from extractor.layout.spec import LayoutSpec
-    from extractor.models import Page, PageReading, Record, TextLine
+    from extractor.models import Record
     from extractor.split import split_forms
 
     layouts = load_layouts(ROOT / "tests" / "data")
-    first = _table(1, 50, 100, 1.0, [["项目名称", "培训", "", "", "", "", ""],
-                                      ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
-                                      ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
-                                      ["产出指标", "数量指标", "培训人次", "50", "62", "60", "60"]])
+    first = _table(1, 50, 100, 1.0, [*MINI_TOP,
+                                                                            ["产出指标", "数量指标", "培训人次", "50", "62", "60", "60"]])
     rest = _table(2, 92, 60, 0.9, [["效益指标", "社会效益", "满意度", "90%", "95%", "40", "38"],
                                     ["总分", "", "", "", "", "100", "98"]])
-    title = TextLine("部门项目绩效自评表", (200, 60, 320, 75))
-    pages = [PageReading(Page(1, 595, 842, "image"), (first,), (title,)),
-             PageReading(Page(2, 595, 842, "image"), (rest,), ())]
+    pages = _mini_pages(first, rest)
     (form,), _errors = split_forms(pages, layouts)
     mapped = map_form(form, layouts, 0.5)
     assert isinstance(mapped, tuple) and isinstance(mapped[0], LayoutSpec)
@@ -163,17 +175,13 @@ def test_a_closing_label_with_a_marks_reading_beside_it_closes_the_form() -> Non
     """'0010总分': a pen mark read as digits beside the closing label still closes the form,
     and its row is the closing row, not an indicator."""
     from extractor.layout.choose import map_form
-    from extractor.models import Page, PageReading, TextLine
     from extractor.split import split_forms
 
     layouts = load_layouts(ROOT / "tests" / "data")
-    table = _table(1, 50, 100, 1.0, [["项目名称", "培训", "", "", "", "", ""],
-                                      ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
-                                      ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
-                                      ["产出指标", "数量指标", "培训人次", "50", "62", "100", "98"],
+    table = _table(1, 50, 100, 1.0, [*MINI_TOP,
+                                                                            ["产出指标", "数量指标", "培训人次", "50", "62", "100", "98"],
                                       ["0010总分", "m", "", "", "", "100", "98"]])
-    title = TextLine("部门项目绩效自评表", (200, 60, 320, 75))
-    forms, errors = split_forms([PageReading(Page(1, 595, 842, "image"), (table,), (title,))], layouts)
+    forms, errors = split_forms(_mini_pages(table), layouts)
     assert errors == []
     mapped = map_form(forms[0], layouts, 0.5)
     assert isinstance(mapped, tuple)
@@ -185,14 +193,12 @@ def test_a_continuation_joins_and_maps_when_the_first_page_lost_its_outer_column
     longer correspond, but the second page's first-row edges fit the first table's
     columns at some offset and scale, and its columns are read through that fit."""
     from extractor.layout.choose import map_form
-    from extractor.models import Cell, Page, PageReading, Table, TextLine
+    from extractor.models import Cell, Table
     from extractor.split import split_forms
 
     layouts = load_layouts(ROOT / "tests" / "data")
-    first = _table(1, 50, 100, 1.0, [["项目名称", "培训", "", "", "", "", ""],
-                                      ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
-                                      ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
-                                      ["产出指标", "数量指标", "培训人次", "50", "62", "60", "60"]])
+    first = _table(1, 50, 100, 1.0, [*MINI_TOP,
+                                                                            ["产出指标", "数量指标", "培训人次", "50", "62", "60", "60"]])
     # keep the label column's header (so the layout is found) but lose its wall: the
     # table now starts at the second column, its cells right of it unchanged
     x1 = first.col_edges[1]
@@ -202,9 +208,7 @@ def test_a_continuation_joins_and_maps_when_the_first_page_lost_its_outer_column
     first = Table(1, (x1 - 1, *first.bbox[1:]), cells, first.row_edges, first.col_edges[1:])
     rest = _table(2, 92, 60, 0.96, [["效益指标", "社会效益", "满意度", "90%", "95%", "40", "38"],
                                      ["总分", "", "", "", "", "100", "98"]])
-    title = TextLine("部门项目绩效自评表", (200, 60, 320, 75))
-    pages = [PageReading(Page(1, 595, 842, "image"), (first,), (title,)),
-             PageReading(Page(2, 595, 842, "image"), (rest,), ())]
+    pages = _mini_pages(first, rest)
     (form,), errors = split_forms(pages, layouts)
     assert errors == [] and form.pages == (1, 2) and form.x_maps
     mapped = map_form(form, layouts, 0.0)

@@ -77,7 +77,7 @@ def _hand_mark(got: CellReading) -> CellReading:
     tick over an empty cell, or a box ticked; either way a person looks."""
     if normalize_text(got.text) not in HAND_MARKS:
         return got
-    return _flagged(got)
+    return got.unsure()
 
 
 def _stray_lines(lines: list[CellReading]) -> list[CellReading]:
@@ -89,9 +89,9 @@ def _stray_lines(lines: list[CellReading]) -> list[CellReading]:
     kept = [x for x in lines if not _mark_like(x.text)]
     if not any(x.text for x in kept):
         return lines
-    out = [_flagged(x) if _lone_digit(x.text) else x for x in kept]
+    out = [x.unsure() if _lone_digit(x.text) else x for x in kept]
     if len(kept) < len(lines):
-        out[0] = _flagged(out[0])
+        out[0] = out[0].unsure()
     return out
 
 
@@ -105,17 +105,9 @@ def _lone_digit(text: str) -> bool:
     return len(t) == 1 and t.isdigit()
 
 
-def _flagged(got: CellReading) -> CellReading:
-    flags = tuple(dict.fromkeys((*got.flags, Flag.LOW_CONFIDENCE)))
-    return CellReading(got.text, min(got.confidence, FLAGGED_CEILING), flags)
-
-
 def _account(crop: np.ndarray, got: CellReading) -> CellReading:
     """A line's reading that does not account for its ink (extent.py) is flagged."""
-    if accounts_for_ink(got.text, crop):
-        return got
-    flags = tuple(dict.fromkeys((*got.flags, Flag.LOW_CONFIDENCE)))
-    return CellReading(got.text, min(got.confidence, FLAGGED_CEILING), flags)
+    return got if accounts_for_ink(got.text, crop) else got.unsure()
 
 
 def decide_line(

@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from extractor.ocr import OcrResult
-from extractor.record import Flag
 from extractor.scan.reading import CellReading
 from extractor.scan.signs import lone_sign
-from extractor.scan.thresholds import FLAGGED_CEILING, INK_GREY, SIGN_CONFIDENCE
+from extractor.scan.thresholds import INK_GREY, SIGN_CONFIDENCE
 
 POINTS_RIGHT = {">": "≥", "＞": "≥"}
 POINTS_LEFT = {"<": "≤", "＜": "≤"}
@@ -33,5 +32,4 @@ def check_leading_sign(got: CellReading, crop: np.ndarray, first: OcrResult, sca
         return CellReading(ge + got.text[1:], min(got.confidence, SIGN_CONFIDENCE), got.flags)
     if sign is not None and sign in "＞＜" and (sign == "＞") == (ge == "≥"):
         return got
-    flags = tuple(dict.fromkeys((*got.flags, Flag.LOW_CONFIDENCE)))
-    return CellReading(got.text, min(got.confidence, FLAGGED_CEILING), flags)
+    return got.unsure()

@@ -16,9 +16,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Protocol
 
-from extractor.record import Flag
 from extractor.scan.reading import CellReading
-from extractor.scan.thresholds import FLAGGED_CEILING, SCRIPT_CONVERSION
+from extractor.scan.thresholds import SCRIPT_CONVERSION
 
 CJK_FIRST = 0x2E80  # nothing below this code point is converted
 
@@ -47,5 +46,4 @@ def simplify(reading: CellReading) -> CellReading:
     text = to_simplified(reading.text)
     if text == reading.text:
         return reading
-    flags = tuple(dict.fromkeys((*reading.flags, Flag.LOW_CONFIDENCE)))
-    return CellReading(text, min(reading.confidence, FLAGGED_CEILING), flags)
+    return reading.unsure(text)
