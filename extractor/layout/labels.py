@@ -45,6 +45,15 @@ def title_key(text: str) -> str:
     return _BRACKET_CHARS.sub("", _PUNCT.sub("", normalize_text(text)))
 
 
+def fuzzy_ratio(want: str, key: str) -> float:
+    """How well a cell's label key `key` matches the label key `want` (a label misread: a
+    glyph changed, lost or added), 0.0 below MIN_FUZZY or for lengths too far apart."""
+    if abs(len(key) - len(want)) > max(2, len(want) // 2):
+        return 0.0
+    ratio = fuzz.ratio(want, key, score_cutoff=MIN_FUZZY * 100) / 100
+    return ratio if ratio >= MIN_FUZZY else 0.0
+
+
 @dataclass(frozen=True)
 class LabelHit:
     score: float  # 1.0 exact; below for a fuzzy match
@@ -86,10 +95,8 @@ class LabelIndex:
             if len(want) < 2:
                 continue
             for key, cells in self.by_key.items():
-                if abs(len(key) - len(want)) > max(2, len(want) // 2):
-                    continue
-                ratio = fuzz.ratio(want, key, score_cutoff=MIN_FUZZY * 100) / 100
-                if ratio >= MIN_FUZZY:
+                ratio = fuzzy_ratio(want, key)
+                if ratio:
                     hits.extend(LabelHit(ratio * 0.95, ti, c) for ti, c in cells)
         return hits
 
