@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.layout.closed import snap
-from extractor.models import Field
+from extractor.layout.closed import snap, vote
+from extractor.models import Cell, Field
 
 LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
 LEVEL2 = ("数量指标", "质量指标", "社会效益指标", "经济效益指标", "生态效益指标", "服务对象满意度指标")
@@ -45,3 +45,31 @@ def test_a_name_no_entry_explains_is_flagged_as_read(read: str) -> None:
 def test_two_entries_equally_near_snap_to_neither() -> None:
     got = _snap("XX效益指标", LEVEL2)  # 社会/经济/生态效益指标: two edits each
     assert got.text == "XX效益指标" and "vocabulary" in got.flags
+
+
+def _cell(text: str, flags: tuple[str, ...] = ("low_confidence", "engines_disagree")) -> Cell:
+    return Cell((0, 0, 10, 10), 0, 0, text=text, confidence=0.3, flags=flags)
+
+
+def test_an_entry_the_engines_doubted_is_taken_on_the_vocabulary_vote() -> None:
+    doubted = [_cell("产出\n指标，"), _cell("满意度\n指标\n(10\n分)"), _cell("效益指标", ())]
+    voted = vote(doubted, LEVEL1)
+    assert [voted[id(c)].text for c in doubted[:2]] == ["产出指标", "满意度指标(10分)"]
+    assert all(voted[id(c)].flags == () and voted[id(c)].confidence >= 0.9 for c in doubted[:2])
+    assert id(doubted[2]) not in voted  # nothing to settle: left as read
+
+
+def test_no_vote_in_a_column_holding_a_reading_that_is_no_entry() -> None:
+    # 数量指标 is a 二级指标 name: the 一级指标 column holds the next column's names
+    column = [_cell("产出指标"), _cell("数量指标"), _cell("效益指标")]
+    assert vote(column, LEVEL1) == {}
+
+
+def test_the_vote_settles_only_the_engines_doubts() -> None:
+    column = [_cell("产出指标", ("layout_uncertain", "low_confidence")), _cell("效益指标", ("unreadable",))]
+    assert vote(column, LEVEL1) == {}
+
+
+def test_a_blank_left_in_a_closed_column_is_flagged() -> None:
+    assert "vocabulary" in snap(Field("", None, 0.99), LEVEL1).flags
+    assert snap(Field("", None, 0.0, ("missing",)), LEVEL1).flags == ("missing",)  # no cell at all

@@ -96,3 +96,16 @@ def test_a_table_without_its_closing_row_is_flagged_rows_incomplete(tmp_path) ->
     # a blank cell the grid shows as a cell of its own is repeated, but flagged
     second = record.indicators[1]
     assert second["level1"].text == "产出指标" and Flag.LOW_CONFIDENCE in second["level1"].flags
+
+
+def test_blank_cells_opening_the_table_take_the_first_span_below_flagged(tmp_path) -> None:
+    """A scan's stray ruling cuts the table's first 一级指标 span above its text: nothing
+    above to continue, so the blank cells take the name below them, flagged."""
+    table = _table(1, [*TOP, ["", "数量指标", "a", "1", "1", "10", "10"],
+                       ["产出指标", "数量指标", "b", "1", "1", "10", "10"],
+                       ["总分", None, None, None, None, "20", "20"]],
+                   {**TOP_SPANS, (5, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    first, second = record.indicators
+    assert first["level1"].text == "产出指标" and Flag.LOW_CONFIDENCE in first["level1"].flags
+    assert second["level1"].text == "产出指标" and not second["level1"].flags

@@ -6,26 +6,65 @@ A reading whose label key (layout.labels: brackets such as （50分） and punct
 is an entry stays as it is. One that an entry explains, a scan's noise added to it or a
 glyph changed (at most SNAP_EDITS, and no shorter than the entry: a shorter reading may be
 a wording of its own, printed so), is that entry, any bracketed suffix kept as read, and
-is flagged `vocabulary`; any other reading is flagged `vocabulary` as it is. Latin
-letters and digits in a reading count as noise where no entry has any.
+is flagged `vocabulary`; any other reading is flagged `vocabulary` as it is, and so is
+a blank (every indicator row has a name in these columns: a blank the merged cells'
+repetition left is a span the grid lost). Latin letters and digits in a reading count
+as noise where no entry has any.
+
+An entry is also a vote (`vote`, on the cells as read, before the layout adds flags of
+its own): a reading the engines were unsure of or disagreed on that is exactly an entry
+(its label key) is taken, the entry's own text in its place, when no reading of the
+column in that form's indicator rows, blanks aside, needs snapping or a flag of its own (a column whose
+cells hold another column's names has lost a ruling: none of it is taken). The
+vocabulary knows nothing of how the engines failed, so its word is a second opinion
+independent of theirs; a misreading that lands on another entry of a handful of names
+is unlikely. Nothing else (a repeated blank, a row whose rulings were lost, a poorly read
+header) is lifted this way.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from rapidfuzz.distance import Levenshtein
 
 from extractor.compare import normalize_text
 from extractor.layout.labels import BRACKETED, LATIN_OR_DIGIT, label_key
-from extractor.models import Field
+from extractor.models import Cell, Field
 from extractor.record import Flag
 
 SHORT_ENTRY = 4  # entries of up to this many characters snap at one edit, longer at two
+# an OCR doubt the vocabulary's vote settles, and what a reading it settled reports
+# (mapping.SURE: confident, below a text layer's 1.0)
+ENGINE_DOUBTS = frozenset({Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE})
+VOTED_CONFIDENCE = 0.9
+
+
+def vote(cells: list[Cell], values: tuple[str, ...]) -> dict[int, Cell]:
+    """The cells of a closed column in one form's indicator rows that the vocabulary's vote
+    settles (see above), by id, each as the entry it is; none where any reading of the
+    column needs snapping or is flagged `vocabulary`."""
+    if not values or any(label_key(c.text) and Flag.VOCABULARY in snap(Field(c.text), values).flags
+                         for c in cells):
+        return {}
+    entries = {label_key(v): v for v in values}
+    out = {}
+    for c in cells:
+        entry = entries.get(label_key(c.text))
+        if entry is None or not c.flags or not set(c.flags) <= ENGINE_DOUBTS:
+            continue
+        suffix = "".join(BRACKETED.findall(normalize_text(c.text)))
+        out[id(c)] = replace(c, text=entry + suffix, confidence=max(c.confidence, VOTED_CONFIDENCE),
+                             flags=())
+    return out
 
 
 def snap(field: Field, values: tuple[str, ...]) -> Field:
     key = label_key(field.text)
-    if not key or not values or key in {label_key(v) for v in values}:
+    if not values or Flag.MISSING in field.flags or key in {label_key(v) for v in values}:
         return field
+    if not key:  # every indicator row has a name here: a blank left is a span lost
+        return field.with_flags(Flag.VOCABULARY)
     if not any(LATIN_OR_DIGIT.search(v) for v in values):  # a mark read as 'wr', 'W' aside
         key = LATIN_OR_DIGIT.sub("", key)
     entry = _explains(key, values)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from extractor.compare import normalize_text
 from extractor.grid.build import TableIndex
-from extractor.layout.closed import snap
+from extractor.layout.closed import snap, vote
 from extractor.layout.labels import LabelHit, LabelIndex, closing_key, label_key
 from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
@@ -232,6 +232,7 @@ def _indicator_rows(
     key_cells = _column_cells(view, key_col)
     ends = [any(id(c) in end_cells and c.bbox[1] - NUDGE <= k.y_mid <= c.bbox[3] + NUDGE
                 for c in view.form.tables[ti].cells) for ti, k in key_cells]
+    voted = _voted_cells(view, spec, by_key, key_cells, ends)
     for i, (ti, key_cell) in enumerate(key_cells):
         table = view.form.tables[ti]
         if ends[i]:
@@ -250,13 +251,36 @@ def _indicator_rows(
             if cell is None or col is None:
                 row[c.key] = MISSING
                 continue
-            row[c.key] = to_field(cell, table.page, c.type, col.header.score)
+            row[c.key] = to_field(voted.get(id(cell), cell), table.page, c.type, col.header.score)
             if merged:  # the closing label comes later: an indicator row whose rulings were lost
                 row[c.key] = row[c.key].with_flags(Flag.LOW_CONFIDENCE)
             if c.key in spec.indicators.inherit:
                 where[-1][c.key] = (ti, cell)
         rows.append(row)
     return _grade_rows(fill_merged(rows, where, view, spec), spec), False
+
+
+def _voted_cells(
+    view: FormView, spec: LayoutSpec, by_key: dict[str, Column],
+    key_cells: list[tuple[int, Cell]], ends: list[bool],
+) -> dict[int, Cell]:
+    """Each closed column's cells in the indicator rows (up to the closing row) as its
+    vocabulary's vote takes them (closed.vote), by id."""
+    assert spec.indicators is not None
+    out: dict[int, Cell] = {}
+    for c in spec.indicators.columns:
+        col = by_key.get(c.key)
+        if not c.values or col is None:
+            continue
+        cells = []
+        for (ti, key_cell), end in zip(key_cells, ends, strict=True):
+            if end:
+                break
+            cell = view.tables[ti].cell_at(view.x_on(ti, col.x, col.header.table), key_cell.y_mid)
+            if cell is not None:
+                cells.append(cell)
+        out.update(vote(cells, c.values))
+    return out
 
 
 def _grade_rows(rows: list[dict[str, Field]], spec: LayoutSpec) -> tuple[dict[str, Field], ...]:
@@ -275,7 +299,9 @@ def fill_merged(
     breaks both ways: a span cut by a break has its text on one side only (on the lines
     below the break, the rows above it are blank; or the reverse). A blank cell under a
     filled one that the grid shows as a cell of its own (a ruling between them on a scan,
-    or a form left blank there) is repeated too, but flagged low_confidence."""
+    or a form left blank there) is repeated too, but flagged low_confidence; so are the
+    blank cells that open the table above the first filled one (nothing above to
+    continue)."""
     assert spec.indicators is not None
     rows = [dict(r) for r in rows]
     for k in spec.indicators.inherit:
@@ -286,6 +312,8 @@ def fill_merged(
             split = below[0] > here[0] and below[1].row == 0 and _at_bottom(view, *here)
             if split or below[1] is here[1]:
                 rows[i][k] = rows[i + 1][k]
+            elif all(_blank(r[k]) for r in rows[:i]):  # the table's first span, cut by a ruling
+                rows[i][k] = rows[i + 1][k].with_flags(Flag.LOW_CONFIDENCE)
         for i in range(1, len(rows)):  # down: a span's rows below its text
             here, above = where[i].get(k), where[i - 1].get(k)
             if here is None or above is None or not _blank(rows[i][k]) or _blank(rows[i - 1][k]):
