@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from extractor.errors import ErrorCode
-from extractor.layout.labels import closing_key, label_key, title_key
+from extractor.layout.labels import MAX_LABEL_CHARS, closing_key, fuzzy_ratio, label_key, title_key
 from extractor.layout.spec import LayoutSpec
 from extractor.models import DocumentError, FormInstance, PageReading, Table, TextLine
 
@@ -52,10 +52,14 @@ def _end_keys(layouts: list[LayoutSpec]) -> set[str]:
 
 
 def starts_form(table: Table, above: tuple[TextLine, ...], layouts: list[LayoutSpec]) -> bool:
-    keys = {label_key(c.text) for c in table.cells}
-    need = [min(MIN_START_LABELS, len(s)) for s in _start_keys(layouts)]
-    if any(len(s & keys) >= n for s, n in zip(_start_keys(layouts), need, strict=True)):
-        return True
+    """A table printing MIN_START_LABELS of a layout's start labels, each exactly or as the
+    layout's labels are matched when misread (labels.fuzzy_ratio: a seal's ring over 项目名称
+    leaves 日名称), or under a layout's title."""
+    keys = {k for c in table.cells if (k := label_key(c.text)) and len(k) <= MAX_LABEL_CHARS}
+    for start in _start_keys(layouts):
+        found = sum(want in keys or any(fuzzy_ratio(want, k) for k in keys) for want in start)
+        if found >= min(MIN_START_LABELS, len(start)):
+            return True
     titles = _title_patterns(layouts)
     return any(any(t.search(title_key(ln.text)) for t in titles) for ln in above)
 

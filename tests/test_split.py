@@ -215,3 +215,19 @@ def test_a_continuation_joins_and_maps_when_the_first_page_lost_its_outer_column
     assert isinstance(mapped, tuple)
     row = {k: f.text for k, f in mapped[1].indicators[-1].items()}
     assert (row["name"], row["target"], row["weight"], row["score"]) == ("满意度", "90%", "40", "38")
+
+
+def test_a_form_starts_at_its_start_labels_misread_under_a_misread_title() -> None:
+    """A seal's ring over 项目名称 and 主管部门 (read 日名称, 管部门), the title read
+    项目文出端放自评表: the start labels, matched as the layout's labels are, still start
+    the form; a table of other labels does not."""
+    from extractor.models import TextLine
+    from extractor.split import starts_form
+
+    layouts = load_layouts(ROOT / "layouts")
+    above = (TextLine("项目文出端放自评表", (100, 60, 300, 72)),)
+    table = _table(1, 50, 140, 1.0, [["工\n1", "日名称", "普法宣传经费", "", "", "", ""],
+                                     ["", "管部门", "某局", "实施单位", "某局", "", ""]])
+    assert starts_form(table, above, layouts)
+    other = _table(1, 50, 140, 1.0, [["项目单价", "12", "主要内容", "培训", "", "", ""]])
+    assert not starts_form(other, above, layouts)
