@@ -1,5 +1,6 @@
 """Lone marks read from their shape (extractor.scan.shapes): a slash whatever its
-rounded tips, and not a 1 or a 7."""
+rounded tips, and not a 1 or a 7; a bold dash however a blurred scan thickens its box,
+and not 十; another sheet's print showing through left out."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from extractor.scan.shapes import is_lone_slash
+from extractor.scan.reading import CellReading
+from extractor.scan.shapes import is_lone_dash, is_lone_slash, read_shape
+from extractor.scan.thresholds import DASH_CONFIDENCE
 
 SCALE = 200 / 72
 
@@ -30,3 +33,36 @@ def test_a_one_and_a_seven_are_not_slashes() -> None:
     one = _cell(lambda m: (cv2.line(m, (30, 14), (30, 42), 255, 3), cv2.line(m, (30, 14), (25, 19), 255, 3)))
     seven = _cell(lambda m: (cv2.line(m, (22, 14), (38, 14), 255, 3), cv2.line(m, (38, 14), (27, 42), 255, 3)))
     assert not is_lone_slash(one, SCALE) and not is_lone_slash(seven, SCALE)
+
+
+def _blurred_dash(tilt: int) -> np.ndarray:
+    """A bold dash (2 pt) as a blurred scan binarises it: its box a row or two taller than
+    its stroke, more when it is slightly tilted."""
+    ink = np.zeros((60, 80), np.uint8)
+    cv2.line(ink, (24, 30), (54, 30 + tilt), 255, 4, cv2.LINE_AA)
+    return np.where(cv2.GaussianBlur(ink, (5, 5), 0) > 60, 255, 0).astype(np.uint8)
+
+
+@pytest.mark.parametrize("tilt", [0, 2])
+def test_a_bold_dash_on_a_blurred_scan_is_a_dash(tilt: int) -> None:
+    ink = _blurred_dash(tilt)
+    _, _, stats = cv2.connectedComponentsWithStats(ink)[:3]
+    assert stats[1][cv2.CC_STAT_HEIGHT] > 2.5 * SCALE  # its box: taller than a dash's stroke
+    assert is_lone_dash(ink, SCALE)
+
+
+def test_a_cross_is_no_dash() -> None:
+    ink = _blurred_dash(0)
+    cv2.line(ink, (39, 20), (39, 40), 255, 4)  # 十
+    assert not is_lone_dash(ink, SCALE)
+
+
+def test_print_showing_through_from_another_sheet_does_not_count() -> None:
+    """A dash beside a much lighter glyph (bleed-through): the dash is read; the same
+    glyph printed as dark as the dash makes the cell text."""
+    ink = _blurred_dash(0)
+    cv2.rectangle(ink, (4, 4), (16, 20), 255, 2)  # 口, another sheet's
+    gray = np.where(ink > 0, 20, 225).astype(np.uint8)
+    gray[2:23, 2:19] = np.where(ink[2:23, 2:19] > 0, 185, 225)
+    assert read_shape(ink, gray, SCALE) == CellReading("—", DASH_CONFIDENCE)
+    assert read_shape(ink, np.where(ink > 0, 20, 225).astype(np.uint8), SCALE) is None

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from extractor.scan.ink import DOT_PT
-from extractor.scan.lines import components
+from extractor.scan.lines import GHOST, components
 from extractor.scan.reading import CellReading
 from extractor.scan.signs import GLYPH_MIN_PT2, Blobs, glyph_blobs, lone_sign
 from extractor.scan.thresholds import DASH_CONFIDENCE, SIGN_CONFIDENCE, SLASH_CONFIDENCE
@@ -21,8 +21,8 @@ from extractor.scan.thresholds import DASH_CONFIDENCE, SIGN_CONFIDENCE, SLASH_CO
 SHAPE_MAX_INK_PT2 = 150.0  # a lone dash, slash or sign inks less (about 50 pt², at most)
 # a dash (—): one flat bar
 DASH_MIN_PT, DASH_MAX_PT = 3, 20  # its length
-DASH_MAX_THICK_PT = 2.5  # its ink's height, at most
-DASH_MIN_ASPECT = 3.5  # at least this many times as long as thick
+DASH_MAX_THICK_PT = 2.5  # its stroke's mean thickness, at most
+DASH_MIN_ASPECT = 3.5  # at least this many times as long as its box is tall
 # a slash (/): one thin straight stroke rising to the right
 SLASH_MIN_PT, SLASH_MAX_PT = 4, 20  # its height
 SLASH_MIN_WIDTH, SLASH_MAX_WIDTH = 0.18, 0.85  # its width, as a share of its height
@@ -35,10 +35,11 @@ SLASH_MIN_SLOPE, SLASH_MAX_SLOPE = -1.0, -0.18  # x per row down (< 0: rising to
 def read_shape(
     ink: np.ndarray, gray: np.ndarray, scale: float, blobs: Blobs | None = None
 ) -> CellReading | None:
-    """A cell read from its shape alone: a lone dash, slash or comparison sign."""
+    """A cell read from its shape alone: a lone dash, slash or comparison sign, on the
+    front's ink (front_ink: another sheet's print showing through does not count)."""
+    ink, blobs = front_ink(ink, gray, blobs or components(ink))
     if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * scale * scale:
         return None  # more ink than any of them, specks and all: text
-    blobs = blobs or components(ink)
     if is_lone_dash(ink, scale, blobs):
         return CellReading("—", DASH_CONFIDENCE)
     if is_lone_slash(ink, scale, blobs):
@@ -48,9 +49,30 @@ def read_shape(
     return None
 
 
+def front_ink(ink: np.ndarray, gray: np.ndarray, blobs: Blobs) -> tuple[np.ndarray, Blobs]:
+    """A cell's ink without the marks printed on another sheet: bleed-through and set-off
+    show as the same print, far lighter than what is printed on this side (all of it
+    from one printer, about as dark). A mark whose darkest grey is lighter than the
+    cell's darkest mark + GHOST * (paper - that) is dropped, as lines.py drops a ruling's
+    ghost; the ink and its blobs as they were when nothing is."""
+    n, labels, _ = blobs
+    if n <= 2:
+        return ink, blobs
+    darkest = np.full(n, 255, np.int32)
+    np.minimum.at(darkest, labels.ravel(), gray.ravel().astype(np.int32))
+    dark, paper = int(darkest[1:].min()), float(np.median(gray))
+    front = darkest <= dark + GHOST * (paper - dark)
+    front[0] = False
+    if front[1:].all():
+        return ink, blobs
+    kept = np.where(front[labels], ink, 0).astype(ink.dtype)
+    return kept, components(kept)
+
+
 def is_lone_dash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:
-    """One flat bar, 3-20 pt long and under 1.6 pt thick: a dash (—), which recognisers
-    read as 一, | or 1 when it stands alone."""
+    """One flat bar, 3-20 pt long, at most DASH_MAX_THICK_PT thick and DASH_MIN_ASPECT
+    times as long as its box is tall: a dash (—), which recognisers read as 一, | or 1
+    when it stands alone."""
     _, _, stats = blobs or components(ink)
     # a blob counts if it has a glyph's ink or a dot's length: a thin or faint bar does
     kept = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= GLYPH_MIN_PT2 * scale * scale
@@ -58,7 +80,9 @@ def is_lone_dash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> b
     if len(kept) != 1:
         return False
     w, h = int(kept[0][cv2.CC_STAT_WIDTH]), int(kept[0][cv2.CC_STAT_HEIGHT])
-    return (DASH_MIN_PT * scale <= w <= DASH_MAX_PT * scale and h <= DASH_MAX_THICK_PT * scale
+    thick = kept[0][cv2.CC_STAT_AREA] / w  # its stroke's mean thickness: the box's height
+    # also counts the rows a scan's blur and a slight tilt add to it
+    return (DASH_MIN_PT * scale <= w <= DASH_MAX_PT * scale and thick <= DASH_MAX_THICK_PT * scale
             and w >= DASH_MIN_ASPECT * h)
 
 
