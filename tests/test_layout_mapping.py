@@ -109,3 +109,14 @@ def test_blank_cells_opening_the_table_take_the_first_span_below_flagged(tmp_pat
     first, second = record.indicators
     assert first["level1"].text == "产出指标" and Flag.LOW_CONFIDENCE in first["level1"].flags
     assert second["level1"].text == "产出指标" and not second["level1"].flags
+
+
+def test_a_header_misread_past_matching_is_known_by_its_place_between_its_neighbours(tmp_path) -> None:
+    """实际完成值 read as noise: the one header cell between 年度指标值 and 分值 is its
+    header; its cells are read, flagged (the column's name is inferred)."""
+    header = ["一级指标", "二级指标", "三级指标", "年度指标值", "买陈亢戌伹", "分值", "得分"]
+    table = _table(1, [TOP[0], TOP[1], header, ["产出指标", "数量指标", "a", "≥5个", "6个", "10", "10"],
+                       ["总分", None, None, None, None, "10", "10"]], {**TOP_SPANS, (4, 0): (1, 5)})
+    (row,) = _record([table], tmp_path).indicators
+    assert row["actual"].text == "6个" and Flag.LOW_CONFIDENCE in row["actual"].flags
+    assert row["target"].text == "≥5个" and not row["target"].flags

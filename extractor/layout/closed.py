@@ -14,9 +14,9 @@ as noise where no entry has any.
 An entry is also a vote (`vote`, on the cells as read, before the layout adds flags of
 its own): a reading the engines were unsure of or disagreed on that is exactly an entry
 (its label key) is taken, the entry's own text in its place, when no reading of the
-column in that form's indicator rows, blanks aside, needs snapping or a flag of its own (a column whose
-cells hold another column's names has lost a ruling: none of it is taken). The
-vocabulary knows nothing of how the engines failed, so its word is a second opinion
+column in that form's indicator rows, blanks aside, needs snapping or a flag of its own
+(a column whose cells hold another column's names has lost a ruling: none of it is
+taken). The vocabulary knows nothing of how the engines failed, so its word is a second opinion
 independent of theirs; a misreading that lands on another entry of a handful of names
 is unlikely. Nothing else (a repeated blank, a row whose rulings were lost, a poorly read
 header) is lifted this way.

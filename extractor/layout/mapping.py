@@ -28,6 +28,7 @@ SURE = 0.9  # below this confidence a field is flagged low_confidence
 ACROSS = 2  # a key cell running across this many other indicator columns closes the table
 
 MISSING = Field("", None, 0.0, (Flag.MISSING,))
+INFERRED_HEADER = 0.5  # a header known by its place between its neighbours (_infer_between)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,31 @@ def _header_columns(view: FormView, specs: tuple[ColumnSpec, ...]) -> list[Colum
         key=lambda kv: (len(kv[1]), sum(h.score for h in kv[1].values()), -kv[0][0], -kv[0][1]),
     )[1]
     _add_sub_headers(view, specs, best)
+    _infer_between(view, specs, best)
     return [Column(s, best[s.key].cell.x_mid, best[s.key]) for s in specs if s.key in best]
+
+
+def _infer_between(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
+    """A column whose header was misread past matching, its neighbours in the layout's
+    order found on either side of it: the one header cell between them, if there is
+    exactly one, is its header (the layout's columns are printed in its order), at
+    INFERRED_HEADER: the column's cells are read, and flagged, for its name is a guess."""
+    keys = [s.key for s in specs]
+    for i, spec in enumerate(specs):
+        if spec.key in band or i == 0 or i == len(specs) - 1:
+            continue
+        left, right = band.get(keys[i - 1]), band.get(keys[i + 1])
+        if left is None or right is None or left.table != right.table:
+            continue
+        if not left.cell.bbox[2] - NUDGE <= right.cell.bbox[0]:
+            continue  # printed in another order: nothing to infer from
+        top = min(left.cell.bbox[1], right.cell.bbox[1])
+        bottom = max(left.cell.bbox[3], right.cell.bbox[3])
+        between = [c for c in view.form.tables[left.table].cells
+                   if left.cell.bbox[2] - NUDGE <= c.bbox[0] and c.bbox[2] <= right.cell.bbox[0] + NUDGE
+                   and top - NUDGE <= c.bbox[1] and c.bbox[3] <= bottom + NUDGE]
+        if len(between) == 1:
+            band[spec.key] = LabelHit(INFERRED_HEADER, left.table, between[0])
 
 
 def _add_sub_headers(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
