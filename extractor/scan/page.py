@@ -9,7 +9,7 @@
                       a lone dash, slash or sign read from its shape (shapes.py, signs.py)
     read_lines        the primary engine reads every line of a table in one batch
     decide            per line: accept, ask the next engine of the chain, flag (chain.py)
-    outside_lines     title, year line and notes outside the tables
+    outside_lines     title, year line and notes outside the tables, decided as a cell's lines
 
 All geometry leaves this package in PDF points, origin top-left, in the frame
 of the deskewed page (a rotation of at most 3° about the page centre).
@@ -36,7 +36,7 @@ from extractor.scan.preprocess import prepare_page
 from extractor.scan.reading import CellReading
 from extractor.scan.script import simplify
 from extractor.scan.text_lines import text_bands
-from extractor.scan.thresholds import EMPTY_CONFIDENCE, UNREAD_CONFIDENCE
+from extractor.scan.thresholds import EMPTY_CONFIDENCE, FLAGGED_CEILING, UNREAD_CONFIDENCE
 
 WORK_DPI = 200  # pages are read at this resolution (finer ones are reduced)
 MIN_REDUCTION = 0.9  # ... by a factor under this only (a page within ~10% is left as it is)
@@ -80,7 +80,7 @@ def scan_page(
     chain = engines(settings)
     memo = LineMemo() if memo is None else memo
     tables = [read_table_cells(ti, tb, ink, scale, chain, memo) for ti, tb in enumerate(tables)]
-    lines = outside_lines(tables, ink.text, ink.clean, scale, chain[0] if chain else None)
+    lines = outside_lines(tables, ink.text, ink.clean, scale, chain, memo)
     timings["ocr"] = time.perf_counter() - t
     name = "+".join(e.name for e in chain) or "none"
     return PageReading(page, tuple(tables), tuple(lines), 0, name), timings
@@ -155,9 +155,10 @@ def read_lines(crops: list[np.ndarray], engine: OcrEngine | None) -> list[OcrRes
 
 def outside_lines(
     tables: list[Table], text_ink: np.ndarray, clean: np.ndarray, scale: float,
-    engine: OcrEngine | None,
+    chain: tuple[OcrEngine, ...], memo: LineMemo[CellReading] | None = None,
 ) -> list[TextLine]:
-    """Text lines outside every table (title, year line), read with the primary engine."""
+    """Text lines outside every table (title, year line), each decided by the chain as a
+    cell's line is (a field such as the year line is read from them)."""
     ink = text_ink.copy()
     for t in tables:
         x0, y0, x1, y1 = px_box(t.bbox, scale, ink.shape)
@@ -169,14 +170,16 @@ def outside_lines(
         for x0, x1 in _runs(np.asarray(ink[y0:y1].any(axis=0)), int(OUTSIDE_GAP_PT * scale)):
             if np.count_nonzero(ink[y0:y1, x0:x1]) >= MIN_INK_PT2 * scale * scale:
                 boxes.append((x0, y0, x1, y1))
-    if engine is None or not boxes:
+    if not chain or not boxes:
         return []
     crops = [padded_crop(clean, *b, int(PAD_PT * scale)) for b in boxes]
-    results = engine.recognize_batch(crops, "text")
+    results = chain[0].recognize_batch(crops, "text")
     out = []
-    for b, r in zip(boxes, results, strict=True):
+    for b, crop, r in zip(boxes, crops, results, strict=True):
         if r.text:  # in simplified glyphs (script.py), unsure where converted
-            got = simplify(CellReading(r.text, r.confidence))
+            got = decide([crop], [r], chain, (), memo, scale)
+            if not got.text:  # the primary's line all the same (a title the others missed)
+                got = simplify(CellReading(r.text, min(r.confidence, FLAGGED_CEILING)))
             out.append(TextLine(got.text, tuple(v / scale for v in b), got.confidence))  # type: ignore[arg-type]
     return out
 
