@@ -1,5 +1,7 @@
 """Closed vocabularies of indicator columns (extractor.layout.closed): a misread name
-snapped to the one entry that explains it and flagged; another name flagged as read."""
+snapped to the one entry that explains it and flagged; another name, or a blank, flagged
+as read; an entry the engines doubted taken on the vocabulary's vote, in a column that
+reads as entries only."""
 
 from __future__ import annotations
 

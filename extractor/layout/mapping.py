@@ -5,8 +5,10 @@ list: a value is the cell right of (or below) its label; a matrix value is
 the cell on its row label's line under its column label; an indicator row
 is every cell in the key column between the header row and the end row.
 Across pages, a column keeps its header's share of its table's width (a page may
-sit at its own offset and scale). Closed columns (一级/二级指标) are snapped to their
-vocabulary (closed.py).
+sit at its own offset and scale). A column whose header was misread past matching
+is the one header cell between its neighbours in the layout's order, its cells
+flagged. Closed columns (一级/二级指标) are snapped to their vocabulary, which also
+votes on readings the engines doubted (closed.py).
 """
 
 from __future__ import annotations
