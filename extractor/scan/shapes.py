@@ -19,6 +19,7 @@ from extractor.scan.signs import GLYPH_MIN_PT2, Blobs, glyph_blobs, lone_sign
 from extractor.scan.thresholds import DASH_CONFIDENCE, SIGN_CONFIDENCE, SLASH_CONFIDENCE
 
 SHAPE_MAX_INK_PT2 = 150.0  # a lone dash, slash or sign inks less (about 50 pt², at most)
+GHOST_INK_SHARE = 4.0  # ... and with another sheet's print showing through, this many times
 # a dash (—): one flat bar
 DASH_MIN_PT, DASH_MAX_PT = 3, 20  # its length
 DASH_MAX_THICK_PT = 2.5  # its stroke's mean thickness, at most
@@ -37,6 +38,8 @@ def read_shape(
 ) -> CellReading | None:
     """A cell read from its shape alone: a lone dash, slash or comparison sign, on the
     front's ink (front_ink: another sheet's print showing through does not count)."""
+    if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * GHOST_INK_SHARE * scale * scale:
+        return None  # text, whatever shows through with it
     ink, blobs = front_ink(ink, gray, blobs or components(ink))
     if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * scale * scale:
         return None  # more ink than any of them, specks and all: text
