@@ -1,7 +1,8 @@
 """A reading must account for the ink (extractor/scan/cells.py unlined, extent.py): a
 cell whose only mark is too thin for a text line is read from its shape or flagged,
 never confidently empty; a line read with fewer or narrower glyphs than its ink needs is
-flagged."""
+flagged; a lone mark a seal kept from being read by its shape is read, and held against
+it."""
 
 from __future__ import annotations
 
@@ -75,3 +76,27 @@ def test_a_flat_mark_says_nothing_about_the_em() -> None:
     crop = np.full((40, 120), 255, np.uint8)
     crop[20:22, 5:115] = 0  # a long rule, grown to a line's height
     assert accounts_for_ink("—", crop)
+
+
+def _slash_under_a_mark() -> tuple[PageInk, Table]:
+    """A lone slash with a seal's stroke near it: not read from its shape alone."""
+    ink, table = _page(lambda g: cv2.line(g, (205, 80), (190, 118), 0, 3))
+    ink.marks[84:112, 170:176] = 255  # the seal's ink, beside the slash
+    return ink, table
+
+
+def test_a_lone_mark_under_a_seal_is_read_and_held_against_its_shape() -> None:
+    from extractor.scan.page import read_table_cells
+
+    ink, table = _slash_under_a_mark()
+    jobs, preset = cells_to_lines(0, table, ink, SCALE)
+    assert not preset and [j.shape for j in jobs] == ["/"]
+
+    def two(text: str) -> tuple[FakeEngine, FakeEngine]:  # two engines agreeing on `text`
+        return FakeEngine(text, 0.99, name="tiny"), FakeEngine(text, 0.99, name="tesseract")
+
+    misread = read_table_cells(0, table, ink, SCALE, two("1")).cells[0]
+    assert misread.text == "1" and Flag.LOW_CONFIDENCE in misread.flags
+    assert misread.confidence <= FLAGGED_CEILING
+    agreed = read_table_cells(0, table, ink, SCALE, two("/")).cells[0]
+    assert agreed.text == "/" and not agreed.flags

@@ -40,6 +40,9 @@ class LineJob:
     cell: tuple[int, int]  # (table index, cell index)
     crop: np.ndarray
     marked: bool = False  # a mark (seal, signature) runs through or near this line
+    # the lone mark (—, /, ≥) the cell's ink forms, where a mark near it kept the cell from
+    # being read so: the reading must agree, or the cell is unsure
+    shape: str = ""
 
 
 def cells_to_lines(
@@ -67,7 +70,8 @@ def cells_to_lines(
             continue
         near = int(MARK_NEAR_PT * scale)  # a mark the rulings cut off at the cell's border
         mark_rows = marked_rows(ink.marks, text_ink, (x0, y0, x1, y1), near, scale)
-        if not len(mark_rows) and (shape := read_shape(sub, clean[y0:y1, x0:x1], scale)):
+        shape = read_shape(sub, clean[y0:y1, x0:x1], scale)
+        if shape and not len(mark_rows):
             preset[ci] = shape
             continue
         bands = text_bands(sub, scale)
@@ -80,7 +84,7 @@ def cells_to_lines(
             crop = padded_crop(clean, x0 + lx0, y0 + ly0 - grow, x0 + lx1, y0 + ly1 + grow,
                          int(PAD_PT * scale))
             marked = bool(((mark_rows >= top) & (mark_rows < bottom)).any())
-            jobs.append(LineJob((index, ci), crop, marked))
+            jobs.append(LineJob((index, ci), crop, marked, shape.text if shape else ""))
     return jobs, preset
 
 

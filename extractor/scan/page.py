@@ -24,6 +24,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
+from extractor.compare import normalize_text
 from extractor.config import Settings
 from extractor.models import Page, PageReading, Table, TextLine
 from extractor.ocr import OPINIONS, OcrEngine, OcrEngineError, OcrResult, get_engine
@@ -141,6 +142,8 @@ def read_table_cells(
         elif ci in first:
             got = decide([j.crop for j in lines[ci]], first[ci], chain,
                          [j.marked for j in lines[ci]], memo, scale)
+            if (shape := lines[ci][0].shape) and normalize_text(got.text) != normalize_text(shape):
+                got = got.unsure()  # its ink is a lone mark the reading is not
         else:
             got = CellReading("", EMPTY_CONFIDENCE)
         cells.append(replace(cell, text=got.text, confidence=got.confidence, flags=got.flags))
