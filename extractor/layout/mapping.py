@@ -273,8 +273,7 @@ def _indicator_rows(
         where.append({})
         for c in spec.indicators.columns:
             col = by_key.get(c.key)
-            x = view.x_on(ti, col.x, col.header.table) if col else 0.0
-            cell = view.tables[ti].cell_at(x, key_cell.y_mid) if col else None
+            cell = _row_cell(view, ti, col, key_cell) if col else None
             if cell is None or col is None:
                 row[c.key] = MISSING
                 continue
@@ -303,11 +302,15 @@ def _voted_cells(
         for (ti, key_cell), end in zip(key_cells, ends, strict=True):
             if end:
                 break
-            cell = view.tables[ti].cell_at(view.x_on(ti, col.x, col.header.table), key_cell.y_mid)
-            if cell is not None:
+            if (cell := _row_cell(view, ti, col, key_cell)) is not None:
                 cells.append(cell)
         out.update(vote(cells, c.values))
     return out
+
+
+def _row_cell(view: FormView, ti: int, col: Column, key_cell: Cell) -> Cell | None:
+    """The cell of column `col` on the indicator row of `key_cell`, in table `ti`."""
+    return view.tables[ti].cell_at(view.x_on(ti, col.x, col.header.table), key_cell.y_mid)
 
 
 def _grade_rows(rows: list[dict[str, Field]], spec: LayoutSpec) -> tuple[dict[str, Field], ...]:
