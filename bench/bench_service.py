@@ -10,6 +10,10 @@ pages per minute for each worker count and the ratio.
                                                      # database on 127.0.0.1:5432, dropped after)
     python bench/bench_service.py --db postgres --repeat 5   # 1 and 2 workers in turns, 5 rounds
     python bench/bench_service.py --copies 8 --database-url postgresql+psycopg2://...
+    python bench/bench_service.py --db postgres --copies 8 --sample SCAN   # scanned pages, e.g.
+        samples/scans/annex2-2022-direct-typical.pdf: OCR, not the store, is the work
+    python bench/bench_service.py --ceiling --sample ...    # what the cores allow: two
+                                                     # `extractor extract` at once against in turn
 
 Two rates per run: from starting `extractor submit` to the last document done (the
 submitting process's own start-up, about a second, is in it and no worker can share
@@ -27,6 +31,7 @@ import contextlib
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,9 +96,9 @@ def machine_busy() -> float:
     return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS
 
 
-def run(n_workers: int, copies: int, tmp: Path, database_url: str | None) -> Run:
+def run(n_workers: int, sample: Path, copies: int, tmp: Path, database_url: str | None) -> Run:
     """The batch through n worker processes: submit, then wait for the last document."""
-    docs = [copy_with_byte(SAMPLE, tmp / f"annex{i:03d}.pdf", f"bench {n_workers} {i}")
+    docs = [copy_with_byte(sample, tmp / f"annex{i:03d}{sample.suffix}", f"bench {n_workers} {i}")
             for i in range(copies)]
     with redis_server(tmp / "redis") as server:
         env = service_env(tmp, server.url, database_url)
@@ -141,14 +146,23 @@ def _when(value: datetime | str) -> datetime:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--copies", type=int, default=5, help="copies of the sample annex (50 pages)")
+    ap.add_argument("--sample", type=Path, default=SAMPLE,
+                    help=f"the document to copy (default {SAMPLE.relative_to(REPO)}, 50 text pages)")
+    ap.add_argument("--copies", type=int, default=5, help="copies of the sample (default 5)")
     ap.add_argument("--workers", default="1,2", help="worker counts to compare (default 1,2)")
     ap.add_argument("--database-url", default=None, help="default: SQLite in a temp folder")
     ap.add_argument("--db", default="", help="sqlite, postgres or both (comma-separated): a run each")
     ap.add_argument("--repeat", type=int, default=1,
                     help="rounds of runs, the worker counts taking turns (a shared machine's load"
                          " drifts): a ratio per round and their median")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="instead: `extractor extract` of the sample twice in turn and twice at"
+                         " once, no queue or database: the ratio the machine itself allows")
     args = ap.parse_args()
+    if args.ceiling:
+        for _ in range(args.repeat):
+            ceiling(args.sample)
+        return
     for db in (args.db or "url").split(","):
         bench(args, db.strip())
 
@@ -158,14 +172,14 @@ def bench(args: argparse.Namespace, db: str) -> None:
     per run) or url."""
     database_url = args.database_url if db == "url" else None
     label = "postgresql" if db == "postgres" or (database_url or "").startswith("postgresql") else "sqlite"
-    if not SAMPLE.exists():
-        raise SystemExit(f"{SAMPLE} is missing: generate the samples first")
-    print(f"cores {os.cpu_count()}, sample {SAMPLE.name}, copies {args.copies},"
+    if not args.sample.exists():
+        raise SystemExit(f"{args.sample} is missing: generate the samples first")
+    print(f"cores {os.cpu_count()}, sample {args.sample.name}, copies {args.copies},"
           f" database {label}, load average {os.getloadavg()[0]:.2f}")
     counts = [int(x) for x in args.workers.split(",")]
     ratios: list[tuple[float, float]] = []
     for _ in range(args.repeat):
-        rates = {n: one_run(n, args.copies, db, database_url) for n in counts}
+        rates = {n: one_run(n, args.sample, args.copies, db, database_url) for n in counts}
         if len(rates) >= 2:
             lo, hi = min(rates), max(rates)
             ratios.append((rates[hi][0] / rates[lo][0], rates[hi][1] / rates[lo][1]))
@@ -177,12 +191,35 @@ def bench(args: argparse.Namespace, db: str) -> None:
               f" from submit, {statistics.median(r[1] for r in ratios):.2f}x from the first job queued")
 
 
-def one_run(n: int, copies: int, db: str, database_url: str | None) -> tuple[float, float]:
+def ceiling(sample: Path) -> None:
+    """Two extractions of `sample` one after the other, then two at once: the 2-vs-1
+    ratio of the work alone (each process's start-up, models included, is in both)."""
+    def extract(out: Path) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "extractor.cli", "extract", str(sample),
+                                 "-o", str(out)], cwd=REPO, stdout=subprocess.DEVNULL)
+
+    with tempfile.TemporaryDirectory(prefix="bench-ceiling-") as d:
+        t0 = time.perf_counter()
+        for i in range(2):
+            if extract(Path(d) / f"turn{i}").wait() != 0:
+                raise SystemExit("extractor extract failed")
+        in_turn = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        procs = [extract(Path(d) / f"once{i}") for i in range(2)]
+        if any(p.wait() != 0 for p in procs):
+            raise SystemExit("extractor extract failed")
+        at_once = time.perf_counter() - t0
+    print(f"two extractions of {sample.name}: {in_turn:.1f} s in turn, {at_once:.1f} s at once:"
+          f" {in_turn / at_once:.2f}x; load average {os.getloadavg()[0]:.2f}")
+
+
+def one_run(n: int, sample: Path, copies: int, db: str,
+            database_url: str | None) -> tuple[float, float]:
     """One batch through n workers, printed; pages/min from submit and from the first job."""
     cpu0 = children_cpu()
     scratch = postgres_database() if db == "postgres" else contextlib.nullcontext(database_url)
     with tempfile.TemporaryDirectory(prefix="bench-service-") as d, scratch as url:
-        r = run(n, copies, Path(d), url)
+        r = run(n, sample, copies, Path(d), url)
     cpu = children_cpu() - cpu0
     rate, worker_rate = r.pages / r.seconds * 60, r.pages / r.worker_seconds * 60
     print(f"{n} worker process(es): {r.pages} pages in {r.seconds:.1f} s = {rate:.0f} pages/min"
