@@ -22,9 +22,9 @@ from extractor.errors import ErrorCode, ExtractError, error_from_exception
 from extractor.grid.pdf_rulings import read_text_page
 from extractor.grid.pdfium_page import read_pdfium_page
 from extractor.layout.choose import map_form, rank_layouts
-from extractor.layout.mapping import FormView
 from extractor.layout.rules import validate
 from extractor.layout.spec import LayoutSpec, load_layouts
+from extractor.layout.view import FormView
 from extractor.models import DocumentError, DocumentResult, PageReading, Record, Source
 from extractor.split import split_forms
 

@@ -7,8 +7,9 @@ from dataclasses import replace
 
 from extractor.errors import ErrorCode
 from extractor.layout.labels import title_key
-from extractor.layout.mapping import FormView, form_to_record
+from extractor.layout.mapping import form_to_record
 from extractor.layout.spec import LayoutSpec
+from extractor.layout.view import FormView
 from extractor.models import DocumentError, FormInstance, Record, TextLine
 from extractor.record import Flag
 

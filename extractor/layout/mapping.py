@@ -5,85 +5,41 @@ list: a value is the cell right of (or below) its label; a matrix value is
 the cell on its row label's line under its column label; an indicator row
 is every cell in the key column between the header row and the end row.
 Across pages, a column keeps its header's share of its table's width (a page may
-sit at its own offset and scale). A column whose header was misread past matching
-is the one header cell between its neighbours in the layout's order, its cells
-flagged. Closed columns (一级/二级指标) are snapped to their vocabulary, which also
+sit at its own offset and scale). The columns come from the header row
+(header.py). Closed columns (一级/二级指标) are snapped to their vocabulary, which also
 votes on readings the engines doubted (closed.py).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from extractor.compare import normalize_text
-from extractor.grid.build import TableIndex
 from extractor.layout.closed import snap, vote
-from extractor.layout.labels import LabelHit, LabelIndex, closing_key, label_key
-from extractor.layout.spec import ColumnSpec, FieldSpec, LayoutSpec, MatrixSpec
+from extractor.layout.header import Column, header_columns
+from extractor.layout.labels import LabelHit, closing_key, label_key
+from extractor.layout.spec import FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
-from extractor.models import Cell, Field, FormInstance, Record
+from extractor.layout.view import NUDGE, FormView
+from extractor.models import Cell, Field, Record
 from extractor.record import Flag, IndicatorColumn, field_key
 
-NUDGE = 2.0  # points past a label's edge to land inside the neighbouring cell
 SURE = 0.9  # below this confidence a field is flagged low_confidence
 ACROSS = 2  # a key cell running across this many other indicator columns closes the table
 
 MISSING = Field("", None, 0.0, (Flag.MISSING,))
-INFERRED_HEADER = 0.5  # a header known by its place between its neighbours (_infer_between)
-
-
-@dataclass(frozen=True)
-class Column:
-    spec: ColumnSpec
-    x: float  # the x of the header cell's middle
-    header: LabelHit
-
-
-@dataclass
-class FormView:
-    form: FormInstance
-    labels: LabelIndex
-    tables: list[TableIndex]
-
-    @classmethod
-    def of(cls, form: FormInstance) -> FormView:
-        return cls(form, LabelIndex(form), [TableIndex(t) for t in form.tables])
-
-    def cell_at(self, ti: int, x: float, y: float) -> tuple[int, Cell] | None:
-        """The cell at a point; past the bottom of a table, the top of the next one."""
-        cell = self.tables[ti].cell_at(x, y)
-        if cell is not None:
-            return ti, cell
-        if y > self.form.tables[ti].bbox[3] and ti + 1 < len(self.tables):
-            nxt = self.form.tables[ti + 1]
-            cell = self.tables[ti + 1].cell_at(self.x_on(ti + 1, x, ti), nxt.bbox[1] + NUDGE)
-            if cell is not None:
-                return ti + 1, cell
-        return None
-
-    def x_on(self, ti: int, x: float, source: int) -> float:
-        """An x read off table `source`, at the same share of table `ti`'s width: a page
-        a form runs onto may sit at its own offset and scale (a separately fed sheet)."""
-        if self.form.x_maps and ti != source:  # the split fitted the tables' columns
-            (s1, o1), (s2, o2) = self.form.x_maps[source], self.form.x_maps[ti]
-            return (s1 * x + o1 - o2) / s2
-        a, b = self.form.tables[source].bbox, self.form.tables[ti].bbox
-        if (a[0], a[2]) == (b[0], b[2]) or a[2] <= a[0]:
-            return x
-        return b[0] + (x - a[0]) / (a[2] - a[0]) * (b[2] - b[0])
 
 
 def form_to_record(view: FormView, spec: LayoutSpec, fit: float) -> Record:
     fields: dict[str, Field] = {}
     for f in spec.fields:
         fields[f.key] = _labelled_field(view, f)
-    indicator_cols = _header_columns(view, spec.indicators.columns) if spec.indicators else []
+    indicator_cols = header_columns(view, spec.indicators.columns) if spec.indicators else []
     for m in spec.matrices:
         cols = (
             [c for c in indicator_cols if c.spec.key in {mc.key for mc in m.columns}]
             if m.columns_from
-            else _header_columns(view, m.columns)
+            else header_columns(view, m.columns)
         )
         fields.update(_matrix_fields(view, m, cols, spec))
     indicators, closed = _indicator_rows(view, spec, indicator_cols) if spec.indicators else ((), True)
@@ -148,63 +104,6 @@ def _line_field(view: FormView, f: FieldSpec) -> Field:
             cell = Cell(line.bbox, 0, 0, text=text or "", confidence=line.confidence)
             return to_field(cell, page, f.type)
     return MISSING
-
-
-def _header_columns(view: FormView, specs: tuple[ColumnSpec, ...]) -> list[Column]:
-    """The header row that holds the most of these column labels, and each column's x."""
-    bands: dict[tuple[int, int], dict[str, LabelHit]] = {}
-    for spec in specs:
-        for hit in view.labels.find(spec.labels):
-            band = bands.setdefault((hit.table, round(hit.cell.bbox[1] / 4)), {})
-            if spec.key not in band or band[spec.key].score < hit.score:
-                band[spec.key] = hit
-    if not bands:
-        return []
-    best = max(
-        bands.items(),
-        key=lambda kv: (len(kv[1]), sum(h.score for h in kv[1].values()), -kv[0][0], -kv[0][1]),
-    )[1]
-    _add_sub_headers(view, specs, best)
-    _infer_between(view, specs, best)
-    return [Column(s, best[s.key].cell.x_mid, best[s.key]) for s in specs if s.key in best]
-
-
-def _infer_between(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
-    """A column whose header was misread past matching, its neighbours in the layout's
-    order found on either side of it: the one header cell between them, if there is
-    exactly one, is its header (the layout's columns are printed in its order), at
-    INFERRED_HEADER: the column's cells are read, and flagged, for its name is a guess."""
-    keys = [s.key for s in specs]
-    for i, spec in enumerate(specs):
-        if spec.key in band or i == 0 or i == len(specs) - 1:
-            continue
-        left, right = band.get(keys[i - 1]), band.get(keys[i + 1])
-        if left is None or right is None or left.table != right.table:
-            continue
-        if not left.cell.bbox[2] - NUDGE <= right.cell.bbox[0]:
-            continue  # printed in another order: nothing to infer from
-        top = min(left.cell.bbox[1], right.cell.bbox[1])
-        bottom = max(left.cell.bbox[3], right.cell.bbox[3])
-        between = [c for c in view.form.tables[left.table].cells
-                   if left.cell.bbox[2] - NUDGE <= c.bbox[0] and c.bbox[2] <= right.cell.bbox[0] + NUDGE
-                   and top - NUDGE <= c.bbox[1] and c.bbox[3] <= bottom + NUDGE]
-        if len(between) == 1:
-            band[spec.key] = LabelHit(INFERRED_HEADER, left.table, between[0])
-
-
-def _add_sub_headers(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
-    """A header two rows deep: the labels under a merged group label (年度指标值 over
-    指标性质 | 指标值 | 度量单位) lie within the height of the header's row-spanning cells."""
-    first = next(iter(band.values()))
-    top = min(h.cell.bbox[1] for h in band.values()) - NUDGE
-    bottom = max(h.cell.bbox[3] for h in band.values()) + NUDGE
-    for spec in specs:
-        if spec.key in band:
-            continue
-        for hit in view.labels.find(spec.labels):
-            if hit.table == first.table and top <= hit.cell.bbox[1] and hit.cell.bbox[3] <= bottom:
-                band[spec.key] = hit
-                break
 
 
 def _below(hit: LabelHit, header: LabelHit) -> bool:

@@ -116,8 +116,9 @@ def show_page(
     """The page with the marks of every form of `spec` on it (mapped as `extract` maps)."""
     from extractor import ingest
     from extractor.layout.choose import rank_layouts
-    from extractor.layout.mapping import FormView, form_to_record
+    from extractor.layout.mapping import form_to_record
     from extractor.layout.rules import validate
+    from extractor.layout.view import FormView
     from extractor.pipeline import read_document
     from extractor.split import split_forms
 
