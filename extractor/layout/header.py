@@ -1,16 +1,23 @@
 """A table's columns from its header row: each layout column's header cell and its x.
 
-A column whose header was misread past matching is the one header cell between
-its neighbours in the layout's order, its cells flagged.
+A header is found by its label, exactly or fuzzily (labels.py). A header read
+too poorly to match is known by its place: the one header cell between its
+neighbours in the layout's order, or one of the two body columns under a header
+cell that two headers merged into (a ruling lost); its cells flagged. A header
+matched fuzzily where its exactly matched neighbours put it is as sure as an
+exact match.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from extractor.layout.labels import LabelHit
 from extractor.layout.spec import ColumnSpec
 from extractor.layout.view import NUDGE, FormView
+from extractor.models import Cell
 
 INFERRED_HEADER = 0.5  # a header known by its place between its neighbours (_infer_between)
 
@@ -18,7 +25,7 @@ INFERRED_HEADER = 0.5  # a header known by its place between its neighbours (_in
 @dataclass(frozen=True)
 class Column:
     spec: ColumnSpec
-    x: float  # the x of the header cell's middle
+    x: float  # the x of the header cell's middle (of its body column's, if split)
     header: LabelHit
 
 
@@ -37,31 +44,129 @@ def header_columns(view: FormView, specs: tuple[ColumnSpec, ...]) -> list[Column
         key=lambda kv: (len(kv[1]), sum(h.score for h in kv[1].values()), -kv[0][0], -kv[0][1]),
     )[1]
     _add_sub_headers(view, specs, best)
+    _drop_shared(best)
     _infer_between(view, specs, best)
-    return [Column(s, best[s.key].cell.x_mid, best[s.key]) for s in specs if s.key in best]
+    xs = _split_merged(view, specs, best)
+    _confirm_by_place(specs, best)
+    return [Column(s, xs.get(s.key, best[s.key].cell.x_mid), best[s.key])
+            for s in specs if s.key in best]
+
+
+def _drop_shared(band: dict[str, LabelHit]) -> None:
+    """A header cell matched exactly by one column and fuzzily by another is the first's:
+    the other column's header was lost (a ruling lost between two header cells merges
+    them, and the merged text then fits neither label well)."""
+    exact = {id(h.cell) for h in band.values() if h.score >= 1.0}
+    for key in [k for k, h in band.items() if h.score < 1.0 and id(h.cell) in exact]:
+        del band[key]
+
+
+def _split_merged(view: FormView, specs: tuple[ColumnSpec, ...],
+                  band: dict[str, LabelHit]) -> dict[str, float]:
+    """A column with no header of its own beside a header cell that stands over two body
+    columns, the next header cell starting where it ends: a ruling lost in the header row
+    merged the two headers. Each takes one body column, in the layout's order; the
+    missing one at INFERRED_HEADER (its cells flagged). The x of each split column."""
+    keys = [s.key for s in specs]
+    xs: dict[str, float] = {}
+    for i, key in enumerate(keys):
+        if key in band:
+            continue
+        left = band.get(keys[i - 1]) if i > 0 else None
+        right = band.get(keys[i + 1]) if i + 1 < len(keys) else None
+        splits = []
+        if left is not None and (right is None or right.cell.bbox[0] >= left.cell.bbox[2] - NUDGE):
+            halves = _two_below(view, left)
+            if halves:
+                splits.append((keys[i - 1], left, halves, (keys[i - 1], key)))
+        if right is not None and (left is None or right.cell.bbox[0] >= left.cell.bbox[2] - NUDGE):
+            halves = _two_below(view, right)
+            if halves:
+                splits.append((keys[i + 1], right, halves, (key, keys[i + 1])))
+        if len(splits) != 1 or splits[0][0] in xs:
+            continue  # none, or either neighbour could hold it
+        _, merged, (a, b), (first, second) = splits[0]
+        band[key] = LabelHit(INFERRED_HEADER, merged.table, merged.cell)
+        xs[first], xs[second] = a.x_mid, b.x_mid
+    return xs
+
+
+def _two_below(view: FormView, hit: LabelHit) -> tuple[Cell, Cell] | None:
+    """The two cells side by side that fill the width of the row under a header cell, if
+    two (not one, not three) do."""
+    h = hit.cell.bbox
+    below = sorted((c for c in view.form.tables[hit.table].cells
+                    if abs(c.bbox[1] - h[3]) <= NUDGE
+                    and h[0] - NUDGE <= c.bbox[0] and c.bbox[2] <= h[2] + NUDGE),
+                   key=lambda c: c.bbox[0])
+    if len(below) != 2:
+        return None
+    a, b = below
+    if abs(a.bbox[0] - h[0]) > NUDGE or abs(b.bbox[2] - h[2]) > NUDGE or b.bbox[0] < a.bbox[2] - NUDGE:
+        return None
+    return a, b
 
 
 def _infer_between(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
-    """A column whose header was misread past matching, its neighbours in the layout's
-    order found on either side of it: the one header cell between them, if there is
-    exactly one, is its header (the layout's columns are printed in its order), at
-    INFERRED_HEADER: the column's cells are read, and flagged, for its name is a guess."""
+    """Columns whose headers were misread past matching, their neighbours in the layout's
+    order found on either side of them: the header cells between those neighbours, if
+    there are as many as missing columns, are their headers in order (the layout's
+    columns are printed in its order), at INFERRED_HEADER: the columns' cells are read,
+    and flagged, for their names are a guess."""
     keys = [s.key for s in specs]
-    for i, spec in enumerate(specs):
-        if spec.key in band or i == 0 or i == len(specs) - 1:
+    i = 1
+    while i < len(keys) - 1:
+        if keys[i] in band:
+            i += 1
             continue
-        left, right = band.get(keys[i - 1]), band.get(keys[i + 1])
+        start = i  # keys[start:i] missing, keys[i] the next found
+        while i < len(keys) and keys[i] not in band:
+            i += 1
+        missing = keys[start:i]
+        left, right = band.get(keys[start - 1]), band.get(keys[i]) if i < len(keys) else None
         if left is None or right is None or left.table != right.table:
             continue
         if not left.cell.bbox[2] - NUDGE <= right.cell.bbox[0]:
             continue  # printed in another order: nothing to infer from
         top = min(left.cell.bbox[1], right.cell.bbox[1])
         bottom = max(left.cell.bbox[3], right.cell.bbox[3])
-        between = [c for c in view.form.tables[left.table].cells
-                   if left.cell.bbox[2] - NUDGE <= c.bbox[0] and c.bbox[2] <= right.cell.bbox[0] + NUDGE
-                   and top - NUDGE <= c.bbox[1] and c.bbox[3] <= bottom + NUDGE]
-        if len(between) == 1:
-            band[spec.key] = LabelHit(INFERRED_HEADER, left.table, between[0])
+        between = sorted((c for c in view.form.tables[left.table].cells
+                          if left.cell.bbox[2] - NUDGE <= c.bbox[0]
+                          and c.bbox[2] <= right.cell.bbox[0] + NUDGE
+                          and top - NUDGE <= c.bbox[1] and c.bbox[3] <= bottom + NUDGE),
+                         key=lambda c: c.bbox[0])
+        if len(between) == len(missing) and all(
+                a.bbox[2] - NUDGE <= b.bbox[0] for a, b in pairwise(between)):
+            for key, cell in zip(missing, between, strict=True):
+                band[key] = LabelHit(INFERRED_HEADER, left.table, cell)
+
+
+def _confirm_by_place(specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
+    """A header matched fuzzily (a glyph misread) between its nearest found neighbours in
+    the layout's order, both matched exactly and printed on either side of it (a first
+    or last column: its one neighbour), its cell no other column's: its
+    place names it as surely as its text would, so its cells keep their own confidence.
+    A header cell shared with another column or out of order stays doubted."""
+    keys = [s.key for s in specs if s.key in band]
+    found = dict(band)  # neighbours as matched, not as confirmed here
+    cells = Counter(id(h.cell) for h in found.values())
+    shared = {c for c, n in cells.items() if n > 1}
+    for i, key in enumerate(keys):
+        hit = found[key]
+        if not INFERRED_HEADER < hit.score < 1.0 or id(hit.cell) in shared:
+            continue
+        left = found[keys[i - 1]] if i > 0 else None
+        right = found[keys[i + 1]] if i + 1 < len(keys) else None
+        if (left is None and key != specs[0].key) or (right is None and key != specs[-1].key):
+            continue  # an outermost column found is confirmed only by being the layout's
+        if any(n is not None and (n.score < 1.0 or n.table != hit.table or id(n.cell) in shared)
+               for n in (left, right)):
+            continue
+        if left is not None and hit.cell.bbox[0] < left.cell.bbox[2] - NUDGE:
+            continue
+        if right is not None and hit.cell.bbox[2] > right.cell.bbox[0] + NUDGE:
+            continue
+        band[key] = LabelHit(1.0, hit.table, hit.cell)
 
 
 def _add_sub_headers(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
