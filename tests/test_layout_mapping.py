@@ -122,23 +122,6 @@ def test_a_header_misread_past_matching_is_known_by_its_place_between_its_neighb
     assert row["target"].text == "≥5个" and not row["target"].flags
 
 
-def test_a_header_misread_by_a_glyph_where_its_exact_neighbours_put_it_is_as_sure_as_read(
-        tmp_path) -> None:
-    """实际完成值 read 实际完戌值 (a fuzzy match) between 年度指标值 and 分值, both read
-    right: its cells keep their own confidence. With 年度指标值 misread too, neither
-    vouches for the other: both columns' cells are flagged."""
-    body = [["产出指标", "数量指标", "a", "≥5个", "6个", "10", "10"],
-            ["总分", None, None, None, None, "10", "10"]]
-    spans = {**TOP_SPANS, (4, 0): (1, 5)}
-    header = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完戌值", "分值", "得分"]
-    (row,) = _record([_table(1, [TOP[0], TOP[1], header, *body], spans)], tmp_path).indicators
-    assert row["actual"].text == "6个" and not row["actual"].flags
-    header = ["一级指标", "二级指标", "三级指标", "年度指标伹", "实际完戌值", "分值", "得分"]
-    (row,) = _record([_table(1, [TOP[0], TOP[1], header, *body], spans)], tmp_path).indicators
-    assert row["actual"].text == "6个" and Flag.LOW_CONFIDENCE in row["actual"].flags
-    assert row["target"].text == "≥5个" and Flag.LOW_CONFIDENCE in row["target"].flags
-
-
 def test_two_headers_merged_by_a_lost_ruling_take_one_body_column_each(tmp_path) -> None:
     """一级指标 and 二级指标 printed as one cell (一级指标指标) over two body columns: the
     first column reads the left one, the second (its header lost) the right one, flagged;
@@ -163,3 +146,14 @@ def test_two_headers_misread_side_by_side_are_the_two_cells_between_their_neighb
     (row,) = _record([table], tmp_path).indicators
     assert row["target"].text == "≥5个" and Flag.LOW_CONFIDENCE in row["target"].flags
     assert row["actual"].text == "6个" and Flag.LOW_CONFIDENCE in row["actual"].flags
+
+
+def test_a_cell_under_two_columns_is_flagged_in_both(tmp_path) -> None:
+    """The ruling between 三级指标 and 年度指标值 lost on one row: its one cell is read
+    by both columns, and both are flagged (its text may hold both fields)."""
+    table = _table(1, [TOP[0], TOP[1], HEADER, ["产出指标", "数量指标", "a ≥5个", None, "6个", "10", "10"],
+                       ["总分", None, None, None, None, "10", "10"]],
+                   {**TOP_SPANS, (3, 2): (1, 2), (4, 0): (1, 5)})
+    (row,) = _record([table], tmp_path).indicators
+    assert Flag.LOW_CONFIDENCE in row["name"].flags and Flag.LOW_CONFIDENCE in row["target"].flags
+    assert not row["actual"].flags

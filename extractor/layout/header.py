@@ -1,16 +1,16 @@
 """A table's columns from its header row: each layout column's header cell and its x.
 
 A header is found by its label, exactly or fuzzily (labels.py). A header read
-too poorly to match is known by its place: the one header cell between its
-neighbours in the layout's order, or one of the two body columns under a header
-cell that two headers merged into (a ruling lost); its cells flagged. A header
-matched fuzzily where its exactly matched neighbours put it is as sure as an
-exact match.
+too poorly to match is known by its place: among the header cells between its
+found neighbours, one for each missing column, in the layout's order; or one of
+the two body columns under a header cell that two headers merged into (a ruling
+lost). Its cells are flagged. A header
+matched fuzzily keeps its match's score: its cells are flagged too (on scans
+made elsewhere, that doubt catches readings the engines were wrongly sure of).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -47,7 +47,6 @@ def header_columns(view: FormView, specs: tuple[ColumnSpec, ...]) -> list[Column
     _drop_shared(best)
     _infer_between(view, specs, best)
     xs = _split_merged(view, specs, best)
-    _confirm_by_place(specs, best)
     return [Column(s, xs.get(s.key, best[s.key].cell.x_mid), best[s.key])
             for s in specs if s.key in best]
 
@@ -65,8 +64,10 @@ def _split_merged(view: FormView, specs: tuple[ColumnSpec, ...],
                   band: dict[str, LabelHit]) -> dict[str, float]:
     """A column with no header of its own beside a header cell that stands over two body
     columns, the next header cell starting where it ends: a ruling lost in the header row
-    merged the two headers. Each takes one body column, in the layout's order; the
-    missing one at INFERRED_HEADER (its cells flagged). The x of each split column."""
+    merged the two headers, so the cell matched its own label only fuzzily (an exact
+    match over two body columns is a header printed so). Each takes one body column, in
+    the layout's order; the missing one at INFERRED_HEADER (its cells flagged). The x of
+    each split column."""
     keys = [s.key for s in specs]
     xs: dict[str, float] = {}
     for i, key in enumerate(keys):
@@ -75,11 +76,13 @@ def _split_merged(view: FormView, specs: tuple[ColumnSpec, ...],
         left = band.get(keys[i - 1]) if i > 0 else None
         right = band.get(keys[i + 1]) if i + 1 < len(keys) else None
         splits = []
-        if left is not None and (right is None or right.cell.bbox[0] >= left.cell.bbox[2] - NUDGE):
+        if left is not None and left.score < 1.0 and (
+                right is None or right.cell.bbox[0] >= left.cell.bbox[2] - NUDGE):
             halves = _two_below(view, left)
             if halves:
                 splits.append((keys[i - 1], left, halves, (keys[i - 1], key)))
-        if right is not None and (left is None or right.cell.bbox[0] >= left.cell.bbox[2] - NUDGE):
+        if right is not None and right.score < 1.0 and (
+                left is None or right.cell.bbox[0] >= left.cell.bbox[2] - NUDGE):
             halves = _two_below(view, right)
             if halves:
                 splits.append((keys[i + 1], right, halves, (key, keys[i + 1])))
@@ -139,34 +142,6 @@ def _infer_between(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str
                 a.bbox[2] - NUDGE <= b.bbox[0] for a, b in pairwise(between)):
             for key, cell in zip(missing, between, strict=True):
                 band[key] = LabelHit(INFERRED_HEADER, left.table, cell)
-
-
-def _confirm_by_place(specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:
-    """A header matched fuzzily (a glyph misread) between its nearest found neighbours in
-    the layout's order, both matched exactly and printed on either side of it (a first
-    or last column: its one neighbour), its cell no other column's: its
-    place names it as surely as its text would, so its cells keep their own confidence.
-    A header cell shared with another column or out of order stays doubted."""
-    keys = [s.key for s in specs if s.key in band]
-    found = dict(band)  # neighbours as matched, not as confirmed here
-    cells = Counter(id(h.cell) for h in found.values())
-    shared = {c for c, n in cells.items() if n > 1}
-    for i, key in enumerate(keys):
-        hit = found[key]
-        if not INFERRED_HEADER < hit.score < 1.0 or id(hit.cell) in shared:
-            continue
-        left = found[keys[i - 1]] if i > 0 else None
-        right = found[keys[i + 1]] if i + 1 < len(keys) else None
-        if (left is None and key != specs[0].key) or (right is None and key != specs[-1].key):
-            continue  # an outermost column found is confirmed only by being the layout's
-        if any(n is not None and (n.score < 1.0 or n.table != hit.table or id(n.cell) in shared)
-               for n in (left, right)):
-            continue
-        if left is not None and hit.cell.bbox[0] < left.cell.bbox[2] - NUDGE:
-            continue
-        if right is not None and hit.cell.bbox[2] > right.cell.bbox[0] + NUDGE:
-            continue
-        band[key] = LabelHit(1.0, hit.table, hit.cell)
 
 
 def _add_sub_headers(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:

@@ -170,17 +170,23 @@ def _indicator_rows(
             return _grade_rows(fill_merged(rows, where, view, spec), spec), False
         row: dict[str, Field] = {}
         where.append({})
+        read_by: dict[int, list[str]] = {}  # cell id -> the columns reading it on this row
         for c in spec.indicators.columns:
             col = by_key.get(c.key)
             cell = _row_cell(view, ti, col, key_cell) if col else None
             if cell is None or col is None:
                 row[c.key] = MISSING
                 continue
+            read_by.setdefault(id(cell), []).append(c.key)
             row[c.key] = to_field(voted.get(id(cell), cell), table.page, c.type, col.header.score)
             if merged:  # the closing label comes later: an indicator row whose rulings were lost
                 row[c.key] = row[c.key].with_flags(Flag.LOW_CONFIDENCE)
             if c.key in spec.indicators.inherit:
                 where[-1][c.key] = (ti, cell)
+        for keys in read_by.values():  # one cell under two columns: a ruling between them
+            if len(keys) > 1:  # lost, its text may hold both fields
+                for key in keys:
+                    row[key] = row[key].with_flags(Flag.LOW_CONFIDENCE)
         rows.append(row)
     return _grade_rows(fill_merged(rows, where, view, spec), spec), False
 
