@@ -157,3 +157,52 @@ def test_a_cell_under_two_columns_is_flagged_in_both(tmp_path) -> None:
     (row,) = _record([table], tmp_path).indicators
     assert Flag.LOW_CONFIDENCE in row["name"].flags and Flag.LOW_CONFIDENCE in row["target"].flags
     assert not row["actual"].flags
+
+
+FUNDS_LAYOUT = """\
+id: funds-only
+name: 资金表
+title: [资金表]
+start_labels: [项目资金]
+fields:
+  project_name: 项目名称
+matrices:
+  funds:
+    prefix: funds
+    rows:
+      total: 年度资金总额
+      fiscal: 财政拨款
+      carryover: 上年结转资金
+      other: 其他资金
+    columns:
+      budget: {label: 年初预算数, type: amount}
+      executed: {label: 全年执行数, type: amount}
+"""
+
+
+def test_matrix_rows_misread_past_matching_are_the_label_cells_between_their_neighbours(
+        tmp_path) -> None:
+    """财政拨款 and 上年结转资金 read as noise: the two label cells between 年度资金总额 and
+    其他资金 are theirs, in the layout's order, their cells flagged; a first row misread
+    is the label cell between the header row and the next row."""
+    (tmp_path / "funds.yaml").write_text(FUNDS_LAYOUT, encoding="utf-8")
+    layouts = load_layouts(tmp_path)
+
+    def record(labels: list[str]):  # type: ignore[no-untyped-def]
+        rows = [["项目名称", "x", None], ["项目资金", "年初预算数", "全年执行数"],
+                *[[label, f"{i}0.00", f"{i}1.00"] for i, label in enumerate(labels, 1)]]
+        cells = [Cell((XS[c], 100 + r * RH, XS[c + 1], 100 + (r + 1) * RH), r, c, 1, 1, text=t,
+                      confidence=1.0) for r, row in enumerate(rows) for c, t in enumerate(row) if t]
+        ys = tuple(100 + r * RH for r in range(len(rows) + 1))
+        table = Table(1, (XS[0], ys[0], XS[3], ys[-1]), tuple(cells), ys, tuple(XS[:4]))
+        got = map_form(FormInstance((1,), (table,), ()), layouts, 0.0)
+        assert isinstance(got, tuple)
+        return got[1].fields
+
+    fields = record(["年度资金总额", "买陈亢戌", "伹买陈亢戌伹", "其他资金"])
+    assert fields["funds.fiscal.budget"].text == "20.00" and fields["funds.carryover.executed"].text == "31.00"
+    assert Flag.LOW_CONFIDENCE in fields["funds.fiscal.budget"].flags
+    assert fields["funds.other.budget"].text == "40.00" and not fields["funds.other.budget"].flags
+    fields = record(["买陈亢戌伹", "财政拨款", "上年结转资金", "其他资金"])
+    assert fields["funds.total.executed"].text == "11.00"
+    assert Flag.LOW_CONFIDENCE in fields["funds.total.executed"].flags

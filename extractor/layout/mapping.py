@@ -13,10 +13,11 @@ votes on readings the engines doubted (closed.py).
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from extractor.compare import normalize_text
 from extractor.layout.closed import snap, vote
-from extractor.layout.header import Column, header_columns
+from extractor.layout.header import INFERRED_HEADER, Column, header_columns
 from extractor.layout.labels import LabelHit, closing_key, label_key
 from extractor.layout.spec import FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
@@ -119,11 +120,16 @@ def _matrix_fields(
     if not cols:
         return out
     header = cols[0].header
+    row_hits: dict[str, LabelHit] = {}
     for row_key, labels in m.rows:
         hits = [h for h in view.labels.find(labels) if _below(h, header)]
-        if not hits:
+        if hits:
+            row_hits[row_key] = min(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1]))
+    _infer_rows(view, [k for k, _ in m.rows], row_hits, header)
+    for row_key, _ in m.rows:
+        row = row_hits.get(row_key)
+        if row is None:
             continue
-        row = min(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1]))
         for col in cols:
             found = view.cell_at(row.table, view.x_on(row.table, col.x, col.header.table), row.cell.y_mid)
             if found is None or found[1] is row.cell:
@@ -133,6 +139,37 @@ def _matrix_fields(
             score = min(row.score, col.header.score)
             out[field_key(m.prefix, row_key, col.spec.key)] = to_field(cell, page, col.spec.type, score)
     return out
+
+
+def _infer_rows(view: FormView, keys: list[str], found: dict[str, LabelHit], header: LabelHit) -> None:
+    """Matrix rows whose labels were misread past matching, between a found row (or, for
+    the first rows, the header row) above and a found row below in the layout's order:
+    the cells of the label column between them, as many as missing rows, are their
+    labels in order (rows are printed in the layout's order), at INFERRED_HEADER."""
+    i = 0
+    while i < len(keys):
+        if keys[i] in found:
+            i += 1
+            continue
+        start = i
+        while i < len(keys) and keys[i] not in found:
+            i += 1
+        missing, above = keys[start:i], found.get(keys[start - 1]) if start else header
+        below = found.get(keys[i]) if i < len(keys) else None
+        if above is None or below is None or above.table != below.table:
+            continue
+        x0, x1 = below.cell.bbox[0], below.cell.bbox[2]
+        if above is not header:  # two row labels: the label column spans both
+            x0, x1 = min(x0, above.cell.bbox[0]), max(x1, above.cell.bbox[2])
+        between = sorted((c for c in view.form.tables[below.table].cells
+                          if above.cell.bbox[3] - NUDGE <= c.bbox[1]
+                          and c.bbox[3] <= below.cell.bbox[1] + NUDGE
+                          and x0 - NUDGE <= c.x_mid <= x1 + NUDGE),
+                         key=lambda c: c.bbox[1])
+        if len(between) == len(missing) and all(
+                a.bbox[3] - NUDGE <= b.bbox[1] for a, b in pairwise(between)):
+            for key, cell in zip(missing, between, strict=True):
+                found[key] = LabelHit(INFERRED_HEADER, below.table, cell)
 
 
 def _indicator_rows(
