@@ -11,6 +11,7 @@ readings the engines were wrongly sure of.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -20,6 +21,22 @@ from extractor.layout.view import NUDGE, FormView
 from extractor.models import Cell
 
 INFERRED_HEADER = 0.5  # a header known by its place between its neighbours (_infer_between)
+
+
+def missing_runs(keys: list[str], found: dict[str, LabelHit]
+                 ) -> Iterator[tuple[list[str], LabelHit | None, LabelHit | None]]:
+    """Each run of keys (in the layout's order) with no hit in `found`, and the hits of the
+    keys just before and after it (None at either end)."""
+    i = 0
+    while i < len(keys):
+        if keys[i] in found:
+            i += 1
+            continue
+        start = i
+        while i < len(keys) and keys[i] not in found:
+            i += 1
+        before = found[keys[start - 1]] if start else None
+        yield keys[start:i], before, found[keys[i]] if i < len(keys) else None
 
 
 @dataclass(frozen=True)
@@ -116,17 +133,7 @@ def _infer_between(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str
     there are as many as missing columns, are their headers in order (the layout's
     columns are printed in its order), at INFERRED_HEADER: the columns' cells are read,
     and flagged, for their names are a guess."""
-    keys = [s.key for s in specs]
-    i = 1
-    while i < len(keys) - 1:
-        if keys[i] in band:
-            i += 1
-            continue
-        start = i  # keys[start:i] missing, keys[i] the next found
-        while i < len(keys) and keys[i] not in band:
-            i += 1
-        missing = keys[start:i]
-        left, right = band.get(keys[start - 1]), band.get(keys[i]) if i < len(keys) else None
+    for missing, left, right in missing_runs([s.key for s in specs], band):
         if left is None or right is None or left.table != right.table:
             continue
         if not left.cell.bbox[2] - NUDGE <= right.cell.bbox[0]:

@@ -17,7 +17,7 @@ from itertools import pairwise
 
 from extractor.compare import normalize_text
 from extractor.layout.closed import snap, vote
-from extractor.layout.header import INFERRED_HEADER, Column, header_columns
+from extractor.layout.header import INFERRED_HEADER, Column, header_columns, missing_runs
 from extractor.layout.labels import LabelHit, closing_key, label_key
 from extractor.layout.spec import FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
@@ -146,17 +146,9 @@ def _infer_rows(view: FormView, keys: list[str], found: dict[str, LabelHit], hea
     the first rows, the header row) above and a found row below in the layout's order:
     the cells of the label column between them, as many as missing rows, are their
     labels in order (rows are printed in the layout's order), at INFERRED_HEADER."""
-    i = 0
-    while i < len(keys):
-        if keys[i] in found:
-            i += 1
-            continue
-        start = i
-        while i < len(keys) and keys[i] not in found:
-            i += 1
-        missing, above = keys[start:i], found.get(keys[start - 1]) if start else header
-        below = found.get(keys[i]) if i < len(keys) else None
-        if above is None or below is None or above.table != below.table:
+    for missing, row_above, below in missing_runs(keys, found):
+        above = row_above or header
+        if below is None or above.table != below.table:
             continue
         x0, x1 = below.cell.bbox[0], below.cell.bbox[2]
         if above is not header:  # two row labels: the label column spans both
