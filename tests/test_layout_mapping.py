@@ -206,3 +206,25 @@ def test_matrix_rows_misread_past_matching_are_the_label_cells_between_their_nei
     fields = record(["买陈亢戌伹", "财政拨款", "上年结转资金", "其他资金"])
     assert fields["funds.total.executed"].text == "11.00"
     assert Flag.LOW_CONFIDENCE in fields["funds.total.executed"].flags
+
+
+def test_a_label_with_marks_read_beside_it_is_found_flagged(tmp_path) -> None:
+    """总分 read with a scan's specks beside it (总分00.08): the closing row is found, and
+    so is the total matrix's row label; its values are read, flagged."""
+    table = _table(1, [TOP[0], TOP[1], HEADER, ["产出指标", "数量指标", "a", "≥5个", "6个", "10", "10"],
+                       ["总分00.08", None, None, None, None, "10", "9"]], {**TOP_SPANS, (4, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    assert record.fields["total.weight"].text == "10" and record.fields["total.score"].text == "9"
+    assert Flag.LOW_CONFIDENCE in record.fields["total.score"].flags
+    assert len(record.indicators) == 1 and not record.flags
+
+
+def test_a_label_merged_with_the_value_under_it_is_not_a_label_with_marks() -> None:
+    """分值 over 10 in one cell (the ruling under the header lost) is a label and a value:
+    only a label with marks on its own lines (总分00.08) is found once they are dropped."""
+    from extractor.layout.labels import MARKED, LabelIndex
+
+    table = _table(1, [["分值\n10", "总分00.08", None, None, None, None, None]], {})
+    index = LabelIndex(FormInstance((1,), (table,), ()))
+    assert [(h.score, h.cell.text) for h in index.find(("总分",))] == [(MARKED, "总分00.08")]
+    assert all(h.cell.text != "分值\n10" for h in index.find(("分值",)))

@@ -21,6 +21,7 @@ _PUNCT = re.compile(r"[:;,.、。·*※!?\"'\-_]")
 _BRACKET_CHARS = re.compile(r"[()\[\]【】]")
 MIN_FUZZY = 0.75  # a cell that matches a label less well than this is not that label
 MAX_LABEL_CHARS = 40  # longer cells are values, never labels
+MARKED = 0.85  # a label found once Latin letters and digits read beside it are dropped
 
 
 @lru_cache(maxsize=65536)
@@ -54,6 +55,13 @@ def fuzzy_ratio(want: str, key: str) -> float:
     return ratio if ratio >= MIN_FUZZY else 0.0
 
 
+def _marks_beside(text: str) -> bool:
+    """Every line keeps some of the label once its Latin letters and digits go: marks read
+    beside a label. A line of digits alone is a value under it, in a cell that a lost
+    ruling merged with the label's (a label and a value, not a label)."""
+    return all(closing_key(line) for line in text.splitlines() if label_key(line))
+
+
 @dataclass(frozen=True)
 class LabelHit:
     score: float  # 1.0 exact; below for a fuzzy match
@@ -66,12 +74,16 @@ class LabelIndex:
 
     def __init__(self, form: FormInstance):
         self.by_key: dict[str, list[tuple[int, Cell]]] = {}
+        self.by_marked_key: dict[str, list[tuple[int, Cell]]] = {}  # closing_key, marks beside
         self._found: dict[tuple[str, ...], list[LabelHit]] = {}  # several layouts share labels
         for ti, table in enumerate(form.tables):
             for cell in table.cells:
                 key = label_key(cell.text)
                 if key and len(key) <= MAX_LABEL_CHARS:
                     self.by_key.setdefault(key, []).append((ti, cell))
+                    unmarked = closing_key(cell.text)
+                    if len(unmarked) >= 2 and unmarked != key and _marks_beside(cell.text):
+                        self.by_marked_key.setdefault(unmarked, []).append((ti, cell))
 
     def find(self, labels: tuple[str, ...]) -> list[LabelHit]:
         """Cells printing one of the labels, best first (exact before fuzzy, then top first)."""
@@ -84,6 +96,10 @@ class LabelIndex:
         for label in labels:
             for ti, cell in self.by_key.get(label_key(label), []):
                 hits.append(LabelHit(1.0, ti, cell))
+        if not hits:  # a label with a scan's marks read beside it ('总分00.08'): a label
+            hits = [LabelHit(MARKED, ti, cell) for label in labels  # has no Latin or digit
+                    if not LATIN_OR_DIGIT.search(label_key(label))
+                    for ti, cell in self.by_marked_key.get(label_key(label), [])]
         if not hits:
             hits = self._fuzzy(labels)
         return sorted(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1], h.cell.bbox[0]))
