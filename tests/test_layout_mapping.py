@@ -228,3 +228,13 @@ def test_a_label_merged_with_the_value_under_it_is_not_a_label_with_marks() -> N
     index = LabelIndex(FormInstance((1,), (table,), ()))
     assert [(h.score, h.cell.text) for h in index.find(("总分",))] == [(MARKED, "总分00.08")]
     assert all(h.cell.text != "分值\n10" for h in index.find(("分值",)))
+
+
+def test_the_total_of_a_closing_row_whose_label_is_misread_is_read_from_that_row(tmp_path) -> None:
+    """忌分 for 总分, past matching: the row the indicator rows ended at is the total
+    matrix's row; its values are read, flagged (rows may be missing as well)."""
+    table = _table(1, [*TOP, ["产出指标", "数量指标", "a", "1", "1", "10", "10"],
+                       ["忌分", None, None, None, None, "10", "9"]], {**TOP_SPANS, (4, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    assert record.fields["total.weight"].text == "10" and record.fields["total.score"].text == "9"
+    assert Flag.LOW_CONFIDENCE in record.fields["total.score"].flags

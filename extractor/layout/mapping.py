@@ -36,14 +36,15 @@ def form_to_record(view: FormView, spec: LayoutSpec, fit: float) -> Record:
     for f in spec.fields:
         fields[f.key] = _labelled_field(view, f)
     indicator_cols = header_columns(view, spec.indicators.columns) if spec.indicators else []
+    indicators, closed, closing = (
+        _indicator_rows(view, spec, indicator_cols) if spec.indicators else ((), True, None))
     for m in spec.matrices:
         cols = (
             [c for c in indicator_cols if c.spec.key in {mc.key for mc in m.columns}]
             if m.columns_from
             else header_columns(view, m.columns)
         )
-        fields.update(_matrix_fields(view, m, cols, spec))
-    indicators, closed = _indicator_rows(view, spec, indicator_cols) if spec.indicators else ((), True)
+        fields.update(_matrix_fields(view, m, cols, spec, closing))
     fields = {k: fields.get(k, MISSING) for k in spec.field_keys}
     if not closed:  # rows may be missing: the totals cannot be checked against them
         fields = {k: f.with_flags(Flag.ROWS_INCOMPLETE) if k in _total_keys(spec) else f
@@ -60,11 +61,15 @@ def form_to_record(view: FormView, spec: LayoutSpec, fit: float) -> Record:
 
 def _total_keys(spec: LayoutSpec) -> set[str]:
     """The fields of the row that closes the indicator table (总分: total.weight …)."""
-    if spec.indicators is None:
-        return set()
-    end = {normalize_text(e) for e in spec.indicators.end}
     return {field_key(m.prefix, row, c.key) for m in spec.matrices for row, labels in m.rows
-            if end & {normalize_text(lb) for lb in labels} for c in m.columns}
+            if _closes_indicators(spec, labels) for c in m.columns}
+
+
+def _closes_indicators(spec: LayoutSpec, labels: tuple[str, ...]) -> bool:
+    """A matrix row printing the indicator table's closing label (总分)."""
+    if spec.indicators is None:
+        return False
+    return bool({normalize_text(e) for e in spec.indicators.end} & {normalize_text(lb) for lb in labels})
 
 
 def to_field(cell: Cell, page: int, type_name: str, label_score: float = 1.0) -> Field:
@@ -114,8 +119,11 @@ def _below(hit: LabelHit, header: LabelHit) -> bool:
 
 
 def _matrix_fields(
-    view: FormView, m: MatrixSpec, cols: list[Column], spec: LayoutSpec
+    view: FormView, m: MatrixSpec, cols: list[Column], spec: LayoutSpec,
+    closing: tuple[int, Cell] | None,
 ) -> dict[str, Field]:
+    """A matrix's fields; a row printing the indicator table's closing label, that label
+    misread past matching, is the row the indicator rows ended at (`closing`), flagged."""
     out: dict[str, Field] = {}
     if not cols:
         return out
@@ -126,6 +134,9 @@ def _matrix_fields(
         if hits:
             row_hits[row_key] = min(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1]))
     _infer_rows(view, [k for k, _ in m.rows], row_hits, header)
+    for row_key, labels in m.rows:
+        if row_key not in row_hits and closing is not None and _closes_indicators(spec, labels):
+            row_hits[row_key] = LabelHit(INFERRED_HEADER, *closing)
     for row_key, _ in m.rows:
         row = row_hits.get(row_key)
         if row is None:
@@ -166,8 +177,9 @@ def _infer_rows(view: FormView, keys: list[str], found: dict[str, LabelHit], hea
 
 def _indicator_rows(
     view: FormView, spec: LayoutSpec, cols: list[Column]
-) -> tuple[tuple[dict[str, Field], ...], bool]:
-    """The indicator rows, and whether the table reached its closing row (总分): a row
+) -> tuple[tuple[dict[str, Field], ...], bool, tuple[int, Cell] | None]:
+    """The indicator rows, whether the table reached its closing row (总分), and the key
+    cell of the row the rows ended at (none: they ran off the table). Closing: a row
     printing an end label. A row whose key cell runs across ACROSS other columns ends the
     rows too (the closing row's label cell over 一级/二级/三级指标, its label misread; no
     indicator row has one), but does not vouch that none is missing: a scan's lost ruling
@@ -177,7 +189,7 @@ def _indicator_rows(
     by_key = {c.spec.key: c for c in cols}
     key_col = by_key.get(spec.indicators.key)
     if key_col is None:
-        return (), False
+        return (), False, None
     end_keys = {label_key(e) for e in spec.indicators.end}
     end_cells = {id(h.cell) for h in view.labels.find(spec.indicators.end) if h.score >= SURE} | {
         id(c) for t in view.form.tables for c in t.cells if closing_key(c.text) in end_keys}
@@ -191,12 +203,12 @@ def _indicator_rows(
     for i, (ti, key_cell) in enumerate(key_cells):
         table = view.form.tables[ti]
         if ends[i]:
-            return _grade_rows(fill_merged(rows, where, view, spec), spec), True
+            return _grade_rows(fill_merged(rows, where, view, spec), spec), True, (ti, key_cell)
         merged = bool(rows) and sum(
             key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
         ) >= ACROSS
         if merged and not any(ends[i + 1:]):
-            return _grade_rows(fill_merged(rows, where, view, spec), spec), False
+            return _grade_rows(fill_merged(rows, where, view, spec), spec), False, (ti, key_cell)
         row: dict[str, Field] = {}
         where.append({})
         read_by: dict[int, list[str]] = {}  # cell id -> the columns reading it on this row
@@ -217,7 +229,7 @@ def _indicator_rows(
                 for key in keys:
                     row[key] = row[key].with_flags(Flag.LOW_CONFIDENCE)
         rows.append(row)
-    return _grade_rows(fill_merged(rows, where, view, spec), spec), False
+    return _grade_rows(fill_merged(rows, where, view, spec), spec), False, None
 
 
 def _voted_cells(
