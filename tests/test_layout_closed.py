@@ -75,3 +75,13 @@ def test_the_vote_settles_only_the_engines_doubts() -> None:
 def test_a_blank_left_in_a_closed_column_is_flagged() -> None:
     assert "vocabulary" in snap(Field("", None, 0.99), LEVEL1).flags
     assert snap(Field("", None, 0.0, ("missing",)), LEVEL1).flags == ("missing",)  # no cell at all
+
+
+def test_a_reading_an_entry_explains_is_taken_on_the_vote_too() -> None:
+    """效益指杯, one glyph off 效益指标 and nearer no other entry, the engines unsure: the
+    vocabulary's vote takes 效益指标 as it takes an exact entry; a column where one
+    reading is explained by no entry (数量指标 under 一级指标) gets no vote at all."""
+    column = [_cell("产出指标"), _cell("效益指杯")]
+    voted = vote(column, LEVEL1)
+    assert voted[id(column[1])].text == "效益指标" and voted[id(column[1])].flags == ()
+    assert vote([*column, _cell("数量指标")], LEVEL1) == {}

@@ -12,14 +12,14 @@ repetition left is a span the grid lost). Latin letters and digits in a reading 
 as noise where no entry has any.
 
 An entry is also a vote (`vote`, on the cells as read, before the layout adds flags of
-its own): a reading the engines were unsure of or disagreed on that is exactly an entry
-(its label key) is taken, the entry's own text in its place, when no reading of the
-column in that form's indicator rows, blanks aside, needs snapping or a flag of its own
-(a column whose cells hold another column's names has lost a ruling: none of it is
-taken). The vocabulary knows nothing of how the engines failed, so its word is a second opinion
-independent of theirs; a misreading that lands on another entry of a handful of names
-is unlikely. Nothing else (a repeated blank, a row whose rulings were lost, a poorly read
-header) is lifted this way.
+its own): a reading the engines were unsure of or disagreed on that is an entry (its
+label key) or that an entry explains as above is taken, the entry's own text in its
+place, when every reading of the column in that form's indicator rows, blanks aside, is
+an entry or explained by one (a column whose cells hold another column's names has lost
+a ruling: none of it is taken). The vocabulary knows nothing of how the engines failed,
+so its word is a second opinion independent of theirs; a misreading that lands on, or
+within an edit of, another entry of a handful of names is unlikely. Nothing else (a
+repeated blank, a row whose rulings were lost, a poorly read header) is lifted this way.
 """
 
 from __future__ import annotations
@@ -43,14 +43,12 @@ VOTED_CONFIDENCE = 0.9
 def vote(cells: list[Cell], values: tuple[str, ...]) -> dict[int, Cell]:
     """The cells of a closed column in one form's indicator rows that the vocabulary's vote
     settles (see above), by id, each as the entry it is; none where any reading of the
-    column needs snapping or is flagged `vocabulary`."""
-    if not values or any(label_key(c.text) and Flag.VOCABULARY in snap(Field(c.text), values).flags
-                         for c in cells):
+    column is no entry and explained by none."""
+    if not values or any(label_key(c.text) and _entry(c.text, values) is None for c in cells):
         return {}
-    entries = {label_key(v): v for v in values}
     out = {}
     for c in cells:
-        entry = entries.get(label_key(c.text))
+        entry = _entry(c.text, values)
         if entry is None or not c.flags or not set(c.flags) <= ENGINE_DOUBTS:
             continue
         suffix = "".join(BRACKETED.findall(normalize_text(c.text)))
@@ -59,15 +57,24 @@ def vote(cells: list[Cell], values: tuple[str, ...]) -> dict[int, Cell]:
     return out
 
 
+def _entry(text: str, values: tuple[str, ...]) -> str | None:
+    """The entry a reading is, or that explains it (as `snap` would take it), else None."""
+    key = label_key(text)
+    exact = {label_key(v): v for v in values}.get(key)
+    if exact is not None or not key:
+        return exact
+    if not any(LATIN_OR_DIGIT.search(v) for v in values):  # a mark read as 'wr', 'W' aside
+        key = LATIN_OR_DIGIT.sub("", key)
+    return _explains(key, values)
+
+
 def snap(field: Field, values: tuple[str, ...]) -> Field:
     key = label_key(field.text)
     if not values or Flag.MISSING in field.flags or key in {label_key(v) for v in values}:
         return field
     if not key:  # every indicator row has a name here: a blank left is a span lost
         return field.with_flags(Flag.VOCABULARY)
-    if not any(LATIN_OR_DIGIT.search(v) for v in values):  # a mark read as 'wr', 'W' aside
-        key = LATIN_OR_DIGIT.sub("", key)
-    entry = _explains(key, values)
+    entry = _entry(field.text, values)
     if entry is None:
         return field.with_flags(Flag.VOCABULARY)
     suffix = "".join(BRACKETED.findall(normalize_text(field.text)))
