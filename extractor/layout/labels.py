@@ -86,7 +86,8 @@ class LabelIndex:
                         self.by_marked_key.setdefault(unmarked, []).append((ti, cell))
 
     def find(self, labels: tuple[str, ...]) -> list[LabelHit]:
-        """Cells printing one of the labels, best first (exact before fuzzy, then top first)."""
+        """Cells printing one of the labels, best first: exact, else with marks read beside
+        them (MARKED), else fuzzy; then top first."""
         if labels not in self._found:
             self._found[labels] = self._find(labels)
         return self._found[labels]
