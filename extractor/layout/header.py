@@ -93,13 +93,13 @@ def _split_merged(view: FormView, specs: tuple[ColumnSpec, ...],
         left = band.get(keys[i - 1]) if i > 0 else None
         right = band.get(keys[i + 1]) if i + 1 < len(keys) else None
         splits = []
-        if left is not None and left.score < 1.0 and (
-                right is None or right.cell.bbox[0] >= left.cell.bbox[2] - NUDGE):
+        # no header cell between the two neighbours (one would be this column's: _infer_between)
+        adjacent = left is None or right is None or abs(right.cell.bbox[0] - left.cell.bbox[2]) <= NUDGE
+        if left is not None and left.score < 1.0 and adjacent:
             halves = _two_below(view, left)
             if halves:
                 splits.append((keys[i - 1], left, halves, (keys[i - 1], key)))
-        if right is not None and right.score < 1.0 and (
-                left is None or right.cell.bbox[0] >= left.cell.bbox[2] - NUDGE):
+        if right is not None and right.score < 1.0 and adjacent:
             halves = _two_below(view, right)
             if halves:
                 splits.append((keys[i + 1], right, halves, (key, keys[i + 1])))
