@@ -44,11 +44,12 @@ def vote(cells: list[Cell], values: tuple[str, ...]) -> dict[int, Cell]:
     """The cells of a closed column in one form's indicator rows that the vocabulary's vote
     settles (see above), by id, each as the entry it is; none where any reading of the
     column is no entry and explained by none."""
-    if not values or any(label_key(c.text) and _entry(c.text, values) is None for c in cells):
+    entries = {id(c): _entry(c.text, values) for c in cells} if values else {}
+    if not values or any(label_key(c.text) and entries[id(c)] is None for c in cells):
         return {}
     out = {}
     for c in cells:
-        entry = _entry(c.text, values)
+        entry = entries[id(c)]
         if entry is None or not c.flags or not set(c.flags) <= ENGINE_DOUBTS:
             continue
         suffix = "".join(BRACKETED.findall(normalize_text(c.text)))

@@ -39,6 +39,18 @@ def missing_runs(keys: list[str], found: dict[str, LabelHit]
         yield keys[start:i], before, found[keys[i]] if i < len(keys) else None
 
 
+def place_in_order(found: dict[str, LabelHit], missing: list[str], cells: list[Cell], table: int,
+                   across: bool) -> None:
+    """The cells between two found neighbours are the missing keys' labels, in the layout's
+    order (left to right `across`, else top to bottom), at INFERRED_HEADER: if there are as
+    many as missing keys and none overlaps the next."""
+    lo, hi = (0, 2) if across else (1, 3)
+    cells = sorted(cells, key=lambda c: c.bbox[lo])
+    if len(cells) == len(missing) and all(a.bbox[hi] - NUDGE <= b.bbox[lo] for a, b in pairwise(cells)):
+        for key, cell in zip(missing, cells, strict=True):
+            found[key] = LabelHit(INFERRED_HEADER, table, cell)
+
+
 @dataclass(frozen=True)
 class Column:
     spec: ColumnSpec
@@ -140,15 +152,10 @@ def _infer_between(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str
             continue  # printed in another order: nothing to infer from
         top = min(left.cell.bbox[1], right.cell.bbox[1])
         bottom = max(left.cell.bbox[3], right.cell.bbox[3])
-        between = sorted((c for c in view.form.tables[left.table].cells
-                          if left.cell.bbox[2] - NUDGE <= c.bbox[0]
-                          and c.bbox[2] <= right.cell.bbox[0] + NUDGE
-                          and top - NUDGE <= c.bbox[1] and c.bbox[3] <= bottom + NUDGE),
-                         key=lambda c: c.bbox[0])
-        if len(between) == len(missing) and all(
-                a.bbox[2] - NUDGE <= b.bbox[0] for a, b in pairwise(between)):
-            for key, cell in zip(missing, between, strict=True):
-                band[key] = LabelHit(INFERRED_HEADER, left.table, cell)
+        between = [c for c in view.form.tables[left.table].cells
+                   if left.cell.bbox[2] - NUDGE <= c.bbox[0] and c.bbox[2] <= right.cell.bbox[0] + NUDGE
+                   and top - NUDGE <= c.bbox[1] and c.bbox[3] <= bottom + NUDGE]
+        place_in_order(band, missing, between, left.table, across=True)
 
 
 def _add_sub_headers(view: FormView, specs: tuple[ColumnSpec, ...], band: dict[str, LabelHit]) -> None:

@@ -13,11 +13,16 @@ votes on readings the engines doubted (closed.py).
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 
 from extractor.compare import normalize_text
 from extractor.layout.closed import snap, vote
-from extractor.layout.header import INFERRED_HEADER, Column, header_columns, missing_runs
+from extractor.layout.header import (
+    INFERRED_HEADER,
+    Column,
+    header_columns,
+    missing_runs,
+    place_in_order,
+)
 from extractor.layout.labels import LabelHit, closing_key, label_key
 from extractor.layout.spec import FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import grade_vocabulary, parse_value
@@ -164,15 +169,10 @@ def _infer_rows(view: FormView, keys: list[str], found: dict[str, LabelHit], hea
         x0, x1 = below.cell.bbox[0], below.cell.bbox[2]
         if above is not header:  # two row labels: the label column spans both
             x0, x1 = min(x0, above.cell.bbox[0]), max(x1, above.cell.bbox[2])
-        between = sorted((c for c in view.form.tables[below.table].cells
-                          if above.cell.bbox[3] - NUDGE <= c.bbox[1]
-                          and c.bbox[3] <= below.cell.bbox[1] + NUDGE
-                          and x0 - NUDGE <= c.x_mid <= x1 + NUDGE),
-                         key=lambda c: c.bbox[1])
-        if len(between) == len(missing) and all(
-                a.bbox[3] - NUDGE <= b.bbox[1] for a, b in pairwise(between)):
-            for key, cell in zip(missing, between, strict=True):
-                found[key] = LabelHit(INFERRED_HEADER, below.table, cell)
+        between = [c for c in view.form.tables[below.table].cells
+                   if above.cell.bbox[3] - NUDGE <= c.bbox[1] and c.bbox[3] <= below.cell.bbox[1] + NUDGE
+                   and x0 - NUDGE <= c.x_mid <= x1 + NUDGE]
+        place_in_order(found, missing, between, below.table, across=False)
 
 
 def _indicator_rows(
