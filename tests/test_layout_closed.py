@@ -44,6 +44,30 @@ def test_a_name_no_entry_explains_is_flagged_as_read(read: str) -> None:
     assert got.text == read and "vocabulary" in got.flags
 
 
+@pytest.mark.parametrize("read, entry", [
+    ("数量\n指", "数量指标"),
+    ("服务\n意\n度指\n标", "服务对象满意度指标"),  # faint glyphs dropped, the rest in order
+    ("质量", "质量指标"),
+])
+def test_an_unsure_reading_with_glyphs_dropped_is_snapped_to_its_one_entry(read: str, entry: str) -> None:
+    got = _snap(read, LEVEL2)
+    assert got.text == entry and "vocabulary" in got.flags
+
+
+@pytest.mark.parametrize("read", [
+    "务对",  # too few of the entry's glyphs kept
+    "效益指标",  # the glyphs of 社会/经济/生态效益指标 alike
+])
+def test_glyphs_dropped_from_no_single_entry_snap_to_none(read: str) -> None:
+    got = _snap(read, LEVEL2)
+    assert got.text == read and "vocabulary" in got.flags
+
+
+def test_a_sure_shorter_reading_is_a_wording_of_its_own() -> None:
+    got = snap(Field("质量", None, 0.99, ()), LEVEL2)
+    assert got.text == "质量" and got.flags == ("vocabulary",)
+
+
 def test_two_entries_equally_near_snap_to_neither() -> None:
     got = _snap("XX效益指标", LEVEL2)  # 社会/经济/生态效益指标: two edits each
     assert got.text == "XX效益指标" and "vocabulary" in got.flags

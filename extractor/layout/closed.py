@@ -4,9 +4,14 @@ misread or is a new name; either way a person looks.
 
 A reading whose label key (layout.labels: brackets such as （50分） and punctuation aside)
 is an entry stays as it is. One that an entry explains, a scan's noise added to it or a
-glyph changed (at most SNAP_EDITS, and no shorter than the entry: a shorter reading may be
-a wording of its own, printed so), is that entry, any bracketed suffix kept as read, and
-is flagged `vocabulary`; any other reading is flagged `vocabulary` as it is, and so is
+glyph changed (at most one edit for entries of up to SHORT_ENTRY characters, two for
+longer, and no shorter than the entry: a shorter reading may be a wording of its own,
+printed so), is that entry, any bracketed suffix kept as read, and is flagged
+`vocabulary`. So is a reading the engines were unsure of or disagreed on whose glyphs
+are those of one entry only, in its order, with some dropped (at least DROPPED_KEPT of
+the entry's, and two): a scan's faint or broken glyphs are what recognisers drop, and a
+wording of its own read confidently stays as read. Any other reading is flagged
+`vocabulary` as it is, and so is
 a blank (every indicator row has a name in these columns: a blank the merged cells'
 repetition left is a span the grid lost). Latin letters and digits in a reading count
 as noise where no entry has any.
@@ -34,6 +39,7 @@ from extractor.models import Cell, Field
 from extractor.record import Flag
 
 SHORT_ENTRY = 4  # entries of up to this many characters snap at one edit, longer at two
+DROPPED_KEPT = 0.5  # an unsure reading with glyphs dropped keeps at least this share of its entry's
 # an OCR doubt the vocabulary's vote settles, and what a reading it settled reports
 # (mapping.SURE: confident, below a text layer's 1.0)
 ENGINE_DOUBTS = frozenset({Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE})
@@ -76,6 +82,8 @@ def snap(field: Field, values: tuple[str, ...]) -> Field:
     if not key:  # every indicator row has a name here: a blank left is a span lost
         return field.with_flags(Flag.VOCABULARY)
     entry = _entry(field.text, values)
+    if entry is None and ENGINE_DOUBTS & set(field.flags):
+        entry = _with_glyphs_dropped(key, values)
     if entry is None:
         return field.with_flags(Flag.VOCABULARY)
     suffix = "".join(BRACKETED.findall(normalize_text(field.text)))
@@ -97,3 +105,20 @@ def _explains(key: str, values: tuple[str, ...]) -> str | None:
     best = min(d for d, _ in scored)
     winners = [v for d, v in scored if d == best]
     return winners[0] if len(winners) == 1 else None
+
+
+def _with_glyphs_dropped(key: str, values: tuple[str, ...]) -> str | None:
+    """The one entry whose glyphs `key`'s are, in order, with some dropped (DROPPED_KEPT)."""
+    if not any(LATIN_OR_DIGIT.search(v) for v in values):
+        key = LATIN_OR_DIGIT.sub("", key)
+    found = []
+    for v in values:
+        want = label_key(v)
+        if len(key) >= max(2, DROPPED_KEPT * len(want)) and len(key) < len(want) and _in_order(key, want):
+            found.append(v)
+    return found[0] if len(found) == 1 else None
+
+
+def _in_order(part: str, whole: str) -> bool:
+    rest = iter(whole)
+    return all(ch in rest for ch in part)
