@@ -1,6 +1,8 @@
 import pytest
 
-from extractor.layout.types import FORMAT_FLAG, IMPLAUSIBLE_FLAG, grade_vocabulary, parse_value
+from extractor.layout.mapping import to_field
+from extractor.layout.types import FORMAT_FLAG, IMPLAUSIBLE_FLAG, as_dash, grade_vocabulary, parse_value
+from extractor.models import Cell
 
 
 @pytest.mark.parametrize(
@@ -47,3 +49,21 @@ def test_grade_vocabulary():
     assert grade_vocabulary("优良中低差", vocabs) == "优良中低差"
     assert grade_vocabulary(" 好 坏 ", vocabs) == "好坏"
     assert grade_vocabulary("90%", vocabs) is None
+
+
+@pytest.mark.parametrize("text", ["一", "-\n———", "一\n_", "_"])
+def test_a_numeric_field_read_as_dash_strokes_is_the_dash(text):
+    assert as_dash("score", text) == "—" and as_dash("percent", text) == "—"
+    got = to_field(Cell((0, 0, 10, 10), 0, 0, text=text, confidence=0.95), 1, "amount")
+    assert (got.text, got.value) == ("—", None) and "vocabulary" in got.flags
+
+
+@pytest.mark.parametrize(("type_name", "text"), [
+    ("amount", "—"),  # the dash itself: nothing to snap
+    ("amount", "-"),
+    ("amount", "一1"),  # a stroke beside a digit: not a dash alone
+    ("text", "一"),  # a name may be the CJK one
+    ("measure", "一"),
+])
+def test_other_readings_are_no_dash(type_name, text):
+    assert as_dash(type_name, text) is None

@@ -25,7 +25,7 @@ from extractor.layout.header import (
 )
 from extractor.layout.labels import LabelHit, closing_key, label_key
 from extractor.layout.spec import FieldSpec, LayoutSpec, MatrixSpec
-from extractor.layout.types import grade_vocabulary, parse_value
+from extractor.layout.types import as_dash, grade_vocabulary, parse_value
 from extractor.layout.view import NUDGE, FormView
 from extractor.models import Cell, Field, Record
 from extractor.record import Flag, IndicatorColumn, field_key
@@ -78,12 +78,14 @@ def _closes_indicators(spec: LayoutSpec, labels: tuple[str, ...]) -> bool:
 
 
 def to_field(cell: Cell, page: int, type_name: str, label_score: float = 1.0) -> Field:
-    value, type_flags = parse_value(type_name, cell.text)
+    dash = as_dash(type_name, cell.text)
+    text = dash or cell.text
+    value, type_flags = parse_value(type_name, text)
     confidence = round(cell.confidence * label_score, 3)
-    flags = cell.flags + type_flags
+    flags = cell.flags + type_flags + ((Flag.VOCABULARY,) if dash else ())
     if confidence < SURE and not flags:
         flags += (Flag.LOW_CONFIDENCE,)
-    return Field(cell.text, value, confidence, tuple(dict.fromkeys(flags)), page, cell.bbox)
+    return Field(text, value, confidence, tuple(dict.fromkeys(flags)), page, cell.bbox)
 
 
 def _labelled_field(view: FormView, f: FieldSpec) -> Field:

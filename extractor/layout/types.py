@@ -5,7 +5,9 @@ A value that does not parse is kept as text, gets value None and the flag
 without a flag. A type is also a prior: a value that parses but that its type
 makes implausible keeps its value and gets `validation:implausible` (a percent
 printed to more than two decimals, `99.9896` for `99.98%`; a bound such as
-`≥290%` on a share, which a `≥` read as `2` makes).
+`≥290%` on a share, which a `≥` read as `2` makes). A numeric field read as strokes
+of a dash only (`一`, `-\n—`: a dash broken or read as the CJK one) is the dash that
+marks "not applicable" there (`as_dash`; the cell is then flagged `vocabulary`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from extractor.compare import normalize_text
+from extractor.compare import DASHES, normalize_text
 from extractor.record import Flag, validation_flag
 
 FORMAT_FLAG = Flag.FORMAT.value
@@ -22,6 +24,9 @@ PERCENT_DECIMALS = 2  # a percent is printed to at most this many decimals
 BOUND_MAX_PERCENT = 100.0  # a bound on a share (≥ 90%) is at most this
 _PERCENT_UNITS = {"%", "％", "百分比"}
 NOT_APPLICABLE = {"", "-", "--", "/", "\\", "无", "不适用", "N/A", "n/a", "×"}
+
+NUMERIC = {"amount", "score", "percent"}
+_DASH_STROKES = set(DASHES) | {"一", "_", "＿"}
 
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 _COMPARATOR = r"(?:[≥≤><=]|>=|<=|不低于|不少于|不高于|不超过|大于等于|小于等于|大于|小于|达到)?"
@@ -119,6 +124,15 @@ TYPES: dict[str, Callable[[str], Parsed]] = {
 
 def parse_value(type_name: str, text: str) -> Parsed:
     return TYPES[type_name](text)
+
+
+def as_dash(type_name: str, text: str) -> str | None:
+    """"—" for a numeric field's reading of dash strokes only that is not itself a
+    not-applicable mark, else None."""
+    norm = normalize_text(text)
+    if type_name not in NUMERIC or not norm or _is_na(norm) or not set(norm) <= _DASH_STROKES:
+        return None
+    return "—"
 
 
 def grade_vocabulary(target: str, vocabularies: tuple[str, ...]) -> str | None:
