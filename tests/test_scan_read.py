@@ -96,6 +96,11 @@ def test_a_pen_marks_line_beside_printed_lines_is_dropped_and_flagged() -> None:
     assert got.text == "215人次" and "low_confidence" in got.flags
     got = _decide([OcrResult("10", 0.99), OcrResult("V", 0.98)], None)
     assert got.text == "10" and "low_confidence" in got.flags
+    for stroke in ("-", "—", "_"):  # a pen's stroke read as a dash
+        got = _decide([OcrResult("15", 0.99), OcrResult(stroke, 0.9)], None)
+        assert got.text == "15" and "low_confidence" in got.flags
+    dashes = _decide([OcrResult("-", 0.9), OcrResult("—", 0.9)], None)  # nothing printed beside
+    assert dashes.text == "-\n—"
     wrapped = _decide([OcrResult("800", 0.99), OcrResult("1", 0.99)], None)  # a digit: kept
     assert wrapped.text == "800\n1" and "low_confidence" in wrapped.flags
     unit = _decide([OcrResult("99.98", 0.99), OcrResult("%", 0.99)], None)

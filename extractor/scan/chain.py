@@ -82,7 +82,7 @@ def _hand_mark(got: CellReading) -> CellReading:
 
 def _stray_lines(lines: list[CellReading]) -> list[CellReading]:
     """Beside a cell's printed lines, a line read as one mark-like glyph (a tick, a pen's
-    stroke read as V, I or ▲) is a hand mark: dropped, the cell flagged. One read as a lone
+    stroke read as V, I, ▲ or a dash) is a hand mark: dropped, the cell flagged. One read as a lone
     digit may be a number's last digit wrapped, or a stroke read as 1: kept, flagged."""
     if sum(bool(x.text) for x in lines) < 2:
         return lines

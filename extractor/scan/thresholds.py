@@ -56,7 +56,8 @@ SCRIPT_CONVERSION = "t2s"  # OpenCC's traditional -> simplified (script.py): a r
 # --- what a cell reports
 FLAGGED_CEILING = 0.6  # a flagged cell never reports more than this
 HAND_MARKS = frozenset("√✓✔VvXx×✗✘")  # a cell read as one of these alone holds a pen's mark
-MARK_GLYPHS = frozenset("▲△■□●○◆◇★☆【】|!¡'`~^‖")  # ... and, beside printed lines, a line of one of these
+# ... and, beside printed lines, a line of one of these (- any dash: a pen's stroke)
+MARK_GLYPHS = frozenset("▲△■□●○◆◇★☆【】|!¡'`~^‖-_")
 UNREAD_CONFIDENCE = 0.0  # no engine read anything (or none ran)
 EMPTY_CONFIDENCE = 0.99  # no ink in the cell
 FADED_EMPTY_CONFIDENCE = 0.9  # no ink left once a pale seal over the cell was faded out
