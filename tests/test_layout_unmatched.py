@@ -76,6 +76,12 @@ def test_a_form_under_its_layouts_title_but_badly_read_is_mapped_and_flagged(
     assert "layout_uncertain" in record["flags"]
     assert record["fields"]["project_name"]["text"] == "城区供热管网改造"
     assert all("layout_uncertain" in cell["flags"] for _, cell in record_cells(record))
+    # under its title read with a glyph lost (a pen's stroke over 项), likewise
+    pdf = make_pdf(tmp_path / "misread.pdf", [[("line", "目支出绩效自评表"), ("line", "（2022年度）"),
+                                              ("table", BADLY_READ)]])
+    doc = document_to_dict(extract_document(pdf, settings, layouts))
+    [record] = doc["records"]
+    assert "layout_uncertain" in record["flags"]
     # the same table under another title stays unmatched
     pdf = make_pdf(tmp_path / "other.pdf", [[("line", "项目申报表"), ("table", BADLY_READ)]])
     doc = document_to_dict(extract_document(pdf, settings, layouts))

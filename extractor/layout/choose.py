@@ -14,6 +14,7 @@ from extractor.models import DocumentError, FormInstance, Record, TextLine
 from extractor.record import Flag
 
 UNCERTAIN_FIT = 0.6  # under min_score, a form fitting at least this share of it is mapped flagged
+MISREAD_TITLE = 0.75  # a layout's title read with one glyph off, as found as a title counts
 
 
 def rank_layouts(view: FormView, layouts: list[LayoutSpec]) -> list[tuple[float, LayoutSpec]]:
@@ -38,12 +39,16 @@ def rank_layouts(view: FormView, layouts: list[LayoutSpec]) -> list[tuple[float,
 
 
 def title_fit(lines: tuple[TextLine, ...], spec: LayoutSpec) -> float:
-    """1.0 when a line above the table is one of the layout's titles, 0.5 when a line holds
-    one among other words (如 某某县项目支出绩效自评表 for 项目支出绩效自评表), else 0."""
+    """1.0 when a line above the table is one of the layout's titles, MISREAD_TITLE when it
+    is one with a glyph lost, changed or added (a pen's stroke over 项 leaves 目支出绩效自评表),
+    0.5 when a line holds one among other words (如 某某县项目支出绩效自评表 for
+    项目支出绩效自评表), else 0."""
     keys = [title_key(ln.text) for ln in lines]
     patterns = spec.title_patterns
     if any(p.fullmatch(k) for p in patterns for k in keys):
         return 1.0
+    if any(p.fullmatch(k) for p in spec.misread_title_patterns for k in keys):
+        return MISREAD_TITLE
     return 0.5 if any(p.search(k) for p in patterns for k in keys) else 0.0
 
 
@@ -55,15 +60,16 @@ def map_form(
     best_score, best = ranked[0]
     if best_score >= min_score:
         return best, form_to_record(view, best, best_score)
-    if best_score >= UNCERTAIN_FIT * min_score and title_fit(form.lines_above, best) == 1.0:
+    if best_score >= UNCERTAIN_FIT * min_score and title_fit(form.lines_above, best) >= MISREAD_TITLE:
         return best, uncertain(form_to_record(view, best, best_score))
     return unmatched_error(view, ranked, min_score)
 
 
 def uncertain(record: Record) -> Record:
-    """A form under its layout's own title whose labels were too poorly read to fit the
-    layout well (a bad scan): mapped all the same, so a reviewer has its cells to
-    correct, but every cell and the record flagged layout_uncertain."""
+    """A form under its layout's own title (or that title one glyph off) whose labels
+    were too poorly read to fit the layout well (a bad scan): mapped all the same, so a
+    reviewer has its cells to correct, but every cell and the record flagged
+    layout_uncertain."""
     flag = Flag.LAYOUT_UNCERTAIN
     return replace(
         record,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import regex
 import yaml
 
 from extractor.errors import LayoutSpecError
@@ -92,6 +93,11 @@ class LayoutSpec:
     def title_patterns(self) -> tuple[re.Pattern[str], ...]:
         """The titles as patterns over a folded title line (labels.title_key)."""
         return tuple(re.compile(t) for t in self.titles)
+
+    @property
+    def misread_title_patterns(self) -> tuple[regex.Pattern[str], ...]:
+        """The titles with one glyph lost, changed or added (the regex module's fuzzy match)."""
+        return tuple(regex.compile(f"(?:{t}){{e<=1}}") for t in self.titles)
 
     @property
     def field_keys(self) -> tuple[str, ...]:
