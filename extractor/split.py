@@ -6,10 +6,16 @@ and has the open form's structure, continues that form (a form running
 onto the next page; a running header above it does not matter); any other
 page content that is no form is reported, never dropped silently.
 
-A continuation is known by its structure, not its position: its first row's
+The same holds for a table right under the open form's table on its page (a
+ruling lost across the table parts it in two). A continuation is known by its
+structure, not its position: its first row's
 column edges, as shares of its own width, are among the open table's (so a
 separately fed sheet at another offset or scale still joins; skew is taken out
 before; the mapping then reads its columns at the same shares of its width).
+A page break just before the indicator table leaves the open table none of
+its columns: a first row printing MIN_HEADER_LABELS of a layout's indicator
+column headers (exactly, or as labels are matched when misread) continues an
+open form that has not yet printed them, its walls taken for the open table's.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from extractor.layout.spec import LayoutSpec
 from extractor.models import DocumentError, FormInstance, PageReading, Table, TextLine
 
 MIN_START_LABELS = 2
+MIN_HEADER_LABELS = 3  # indicator column headers a first row prints to continue a form by them
 
 
 XMap = tuple[float, float]  # (scale, offset): x on the other table = scale * x + offset
@@ -47,6 +54,11 @@ def _title_patterns(layouts: list[LayoutSpec]) -> list[re.Pattern[str]]:
     return [p for spec in layouts for p in spec.title_patterns]
 
 
+def _header_keys(layouts: list[LayoutSpec]) -> list[set[str]]:
+    return [{label_key(lb) for c in spec.indicators.columns for lb in c.labels}
+            for spec in layouts if spec.indicators]
+
+
 def _end_keys(layouts: list[LayoutSpec]) -> set[str]:
     return {label_key(e) for spec in layouts if spec.indicators for e in spec.indicators.end}
 
@@ -64,6 +76,31 @@ def starts_form(table: Table, above: tuple[TextLine, ...], layouts: list[LayoutS
     return any(any(t.search(title_key(ln.text)) for t in titles) for ln in above)
 
 
+def _printed(keys: set[str], wanted: set[str]) -> int:
+    return sum(want in keys or any(fuzzy_ratio(want, k) for k in keys) for want in wanted)
+
+
+def _first_row_keys(table: Table) -> set[str]:
+    top = table.bbox[1]
+    return {k for c in table.cells if c.bbox[1] <= top + ROW_SLACK_PT
+            and (k := label_key(c.text)) and len(k) <= MAX_LABEL_CHARS}
+
+
+def opens_indicators(form_tables: list[Table], table: Table, above: tuple[TextLine, ...],
+                     headers: list[set[str]]) -> bool:
+    """`table`'s first row, or the lines just above it (a header row whose top ruling was
+    lost), prints MIN_HEADER_LABELS of a layout's indicator column headers that none of
+    the open form's tables prints yet."""
+    first = _first_row_keys(table) | {label_key(w) for ln in above for w in ln.text.split()}
+    for wanted in headers:
+        if _printed(first, wanted) < MIN_HEADER_LABELS:
+            continue
+        seen = {k for t in form_tables for c in t.cells if (k := label_key(c.text))}
+        if _printed(seen, wanted) < MIN_HEADER_LABELS:
+            return True
+    return False
+
+
 def _lines_between(reading: PageReading, top: float, bottom: float) -> tuple[TextLine, ...]:
     return tuple(ln for ln in reading.lines if top <= ln.bbox[1] and ln.bbox[3] <= bottom + 1)
 
@@ -73,7 +110,7 @@ def split_forms(
 ) -> tuple[list[FormInstance], list[DocumentError]]:
     forms: list[_Open] = []
     errors: list[DocumentError] = []
-    end_keys = _end_keys(layouts)
+    end_keys, headers = _end_keys(layouts), _header_keys(layouts)
     for reading in sorted(readings, key=lambda r: r.page.number):
         used = False
         prev_bottom = 0.0
@@ -83,8 +120,9 @@ def split_forms(
             nxt = reading.tables[i + 1].bbox[1] if i + 1 < len(reading.tables) else reading.page.height
             if starts_form(table, above, layouts):
                 forms.append(_Open([reading.page.number], [table], above))
-            elif i == 0 and forms and not forms[-1].closed and (
-                    joined := continues(forms[-1].tables[-1], table)) is not None:
+            elif _goes_on(forms, reading, i) and (
+                    joined := continues(forms[-1].tables[-1], table)
+                    or _by_header(forms[-1].tables, table, above, headers)) is not None:
                 form = forms[-1]
                 if reading.page.number not in form.pages:
                     form.pages.append(reading.page.number)
@@ -118,6 +156,14 @@ def split_forms(
     return instances, errors
 
 
+def _goes_on(forms: list[_Open], reading: PageReading, i: int) -> bool:
+    """The page's i-th table may continue the open form: it is the page's first, or the
+    next table under the form's last on this page (the table parted by a lost ruling)."""
+    if not forms or forms[-1].closed:
+        return False
+    return i == 0 or forms[-1].tables[-1] is reading.tables[i - 1]
+
+
 def continues(previous: Table, table: Table) -> tuple[XMap, bool] | None:
     """Whether the table goes on from `previous`, and how its x maps onto `previous`'s:
     it lines up with it, or it has its columns as shares of its width (the map of the
@@ -127,6 +173,14 @@ def continues(previous: Table, table: Table) -> tuple[XMap, bool] | None:
         return _box_map(previous, table), False
     fit = aligned_columns(previous, table)
     return None if fit is None else (fit, True)
+
+
+def _by_header(form_tables: list[Table], table: Table, above: tuple[TextLine, ...],
+               headers: list[set[str]]) -> tuple[XMap, bool] | None:
+    """A table opening the indicator rows continues the form (see above), mapped wall to wall."""
+    if not opens_indicators(form_tables, table, above, headers):
+        return None
+    return _box_map(form_tables[-1], table), False
 
 
 def _box_map(previous: Table, table: Table) -> XMap:

@@ -231,3 +231,53 @@ def test_a_form_starts_at_its_start_labels_misread_under_a_misread_title() -> No
     assert starts_form(table, above, layouts)
     other = _table(1, 50, 140, 1.0, [["项目单价", "12", "主要内容", "培训", "", "", ""]])
     assert not starts_form(other, above, layouts)
+
+
+FUNDS_ONLY = [  # a form's top whose page ends before its indicator table: other columns
+    ["项目名称", "培训", "", "", "", "", ""],
+    ["主管部门", "教育局", "实施单位", "一中", "", "", ""],
+    ["项目资金", "年初预算数", "全年预算数", "全年执行数", "", "", ""],
+]
+FUNDS_SHARES = (0.0, 0.2, 0.45, 0.55, 0.7, 0.8, 0.95, 1.0)
+INDICATORS = [["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+              ["产出指标", "数量指标", "培训人次", "50", "62", "60", "60"],
+              ["总分", "", "", "", "", "100", "98"]]
+
+
+def test_a_continuation_opening_the_indicator_table_joins_by_its_headers() -> None:
+    """A page break just before the indicator table: the next page's table shares no
+    column with the open one, but its first row prints the indicator headers the form has
+    not printed yet; as does a header row whose top ruling was lost (read as lines)."""
+    from extractor.models import Page, PageReading, TextLine
+    from extractor.split import split_forms
+
+    layouts = load_layouts(ROOT / "tests" / "data")
+    first = _table(1, 50, 100, 1.0, FUNDS_ONLY, FUNDS_SHARES)
+    rest = _table(2, 70, 60, 0.97, INDICATORS)
+    (form,), errors = split_forms(_mini_pages(first, rest), layouts)
+    assert errors == [] and form.pages == (1, 2)
+    headless = _table(2, 70, 80, 0.97, INDICATORS[1:])
+    header = (TextLine("一级指标 二级指标", (70, 62, 180, 78)), TextLine("三级指标", (200, 62, 240, 78)))
+    pages = _mini_pages(first, headless)
+    pages[1] = PageReading(Page(2, 595, 842, "image"), (headless,), header)
+    (form,), errors = split_forms(pages, layouts)
+    assert errors == [] and form.pages == (1, 2)
+    # a table of other columns and headers stays apart
+    other = _table(2, 70, 60, 0.97, [["序号", "名称", "数量", "单价", "金额", "备注", "x"]])
+    _forms, errors = split_forms(_mini_pages(first, other), layouts)
+    assert [e.code for e in errors] == ["page_not_a_form", "form_incomplete"]
+
+
+def test_a_form_broken_into_two_tables_on_one_page_keeps_both() -> None:
+    """A ruling lost across the whole table parts it in two on the page; the lower one,
+    lined up with the form's columns, goes on with it rather than being dropped."""
+    from extractor.models import Page, PageReading
+    from extractor.split import split_forms
+
+    layouts = load_layouts(ROOT / "tests" / "data")
+    upper = _table(1, 50, 100, 1.0, [*MINI_TOP, ["产出指标", "数量指标", "培训人次", "50", "62", "60", "60"]])
+    lower = _table(1, 50, 200, 1.0, [["效益指标", "社会效益", "满意度", "90%", "95%", "40", "38"],
+                                      ["总分", "", "", "", "", "100", "98"]])
+    page = PageReading(Page(1, 595, 842, "image"), (upper, lower), _mini_pages(upper)[0].lines)
+    (form,), errors = split_forms([page], layouts)
+    assert errors == [] and form.tables == (upper, lower)
