@@ -160,6 +160,23 @@ def test_broken_and_crossed_lines_are_repaired(form) -> None:
     _match(tables[0].cells, truth, tol=1.5)
 
 
+def test_a_ruling_parted_by_a_seal_rings_removal_is_bridged_over_the_ring() -> None:
+    """Taking a seal's ring out of the ink takes the stretch of a ruling under it too:
+    two pieces of one line, the gap on the ring, are one ruling again; a gap off the
+    ring, or too long, stays."""
+    from extractor.grid.build import Segment
+    from extractor.scan.lines import bridge_marked_gaps
+
+    ring = np.zeros((int(300 * SCALE), int(600 * SCALE)), np.uint8)
+    ring[:, int(200 * SCALE):int(212 * SCALE)] = 255  # a ring's stroke crossing the ruling
+    pieces = [Segment(True, 100.0, 60, 200), Segment(True, 100.4, 212, 540)]
+    assert bridge_marked_gaps(pieces, ring, SCALE) == [Segment(True, 100.2, 60, 540)]
+    off = [Segment(True, 100.0, 60, 300), Segment(True, 100.0, 312, 540)]  # no ring there
+    assert bridge_marked_gaps(off, ring, SCALE) == off
+    apart = [Segment(True, 100.0, 60, 200), Segment(True, 104.0, 212, 540)]  # two lines
+    assert bridge_marked_gaps(apart, ring, SCALE) == apart
+
+
 def test_no_table_on_blank_page() -> None:
     blank = np.full((int(842 * SCALE), int(595 * SCALE)), 250, np.uint8)
     prep = prepare_page(blank, SCALE)

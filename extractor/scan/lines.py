@@ -35,6 +35,9 @@ GHOST_BELOW_PAPER = 8  # ... and still inked: at least this many grey levels und
 STRONG_PT = 30.0  # rulings at least this long can vouch for shorter ones
 JOIN_TOL_PT = 4.0  # how near a line end must come to a crossing line
 ON_MARK = 0.6  # a piece with this share of its length on a seal's ring is part of the ring
+BRIDGE_MAX_PT = 20.0  # a gap this short between two pieces of one ruling, on a seal's ring, is bridged
+BRIDGE_ON_MARK = 0.8  # ... when at least this share of it lies on the ring
+BRIDGE_ALIGN_PT = 1.0  # the two pieces lie this near one line
 GRID_TOL_PT = 3.0  # rulings (and piece ends) this near are one line of the grid (build's tol)
 MIN_COVER = 0.6  # two cells are parted where rulings cover this share of their side
 MIN_PIECE_PX, MIN_GAP_PX = 9, 3  # the opening and closing kernels, at least
@@ -62,7 +65,7 @@ def find_tables(
     if gray is not None:
         pieces = drop_faint(pieces, gray, scale)
     if marks is not None:
-        pieces = [p for p in pieces if _share_on(p, marks, scale) < ON_MARK]
+        pieces = [p for p in bridge_marked_gaps(pieces, marks, scale) if _share_on(p, marks, scale) < ON_MARK]
     segments = keep_ruled(pieces)
     return segments_to_tables(segments, page, tol=GRID_TOL_PT, min_cover=MIN_COVER), segments
 
@@ -230,6 +233,22 @@ def _dark_parts(
         start = (a + j) / scale
     parts.append(Segment(s.horizontal, s.at, start, s.end))
     return [p for p in parts if p.end - p.start >= MIN_LINE_PT]
+
+
+def bridge_marked_gaps(pieces: list[Segment], marks: np.ndarray, scale: float) -> list[Segment]:
+    """Pieces of one ruling parted where a seal's ring crossed it (the ring's ink taken out
+    took the ruling's with it) joined again: collinear, the gap short and on the ring."""
+    out: list[Segment] = []
+    for p in sorted(pieces, key=lambda p: (p.horizontal, round(p.at), p.start)):
+        last = out[-1] if out else None
+        gap = None if last is None else Segment(p.horizontal, p.at, last.end, p.start)
+        if (last is not None and gap is not None and last.horizontal == p.horizontal
+                and abs(last.at - p.at) <= BRIDGE_ALIGN_PT and 0 < gap.end - gap.start <= BRIDGE_MAX_PT
+                and _share_on(gap, marks, scale) >= BRIDGE_ON_MARK):
+            out[-1] = Segment(p.horizontal, (last.at + p.at) / 2, last.start, max(last.end, p.end))
+        else:
+            out.append(p)
+    return out
 
 
 def _share_on(s: Segment, mask: np.ndarray, scale: float) -> float:
