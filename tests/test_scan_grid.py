@@ -177,6 +177,38 @@ def test_a_ruling_parted_by_a_seal_rings_removal_is_bridged_over_the_ring() -> N
     assert bridge_marked_gaps(apart, ring, SCALE) == apart
 
 
+def test_rulings_crossing_a_seal_are_kept_for_the_grid_found_without_its_ink() -> None:
+    """The grid is found again without a seal's ink; the first pass's rulings that lie
+    mostly off the seal (a wall crossing it) are kept for it, the seal's own strokes not."""
+    from extractor.grid.build import Segment
+    from extractor.scan.lines import crossing_seal
+
+    shape = (int(300 * SCALE), int(600 * SCALE))
+    seal = np.zeros(shape, np.uint8)
+    seal[int(40 * SCALE):int(200 * SCALE), int(60 * SCALE):int(220 * SCALE)] = 255
+    gray = np.full(shape, 245, np.uint8)
+    wall = Segment(False, 80.0, 120, 290)  # the table's left wall, its top under the seal
+    top = Segment(True, 120.0, 80, 540)  # the top ruling, its left end under the seal
+    bottom = Segment(True, 290.0, 80, 540)
+    stroke = Segment(True, 150.0, 90, 200)  # a stroke of the seal's star
+    carried = Segment(True, 180.0, 150, 540)  # a ruling carried on by a pale stroke in line
+    for r in (wall, top, bottom, carried):
+        a, b, at = int(r.start * SCALE), int(r.end * SCALE), int(r.at * SCALE)
+        if r.horizontal:
+            gray[at - 1:at + 2, a:b] = 20
+        else:
+            gray[a:b, at - 1:at + 2] = 20
+    gray[int(179 * SCALE):int(182 * SCALE), int(150 * SCALE):int(220 * SCALE)] = 200  # the pale stroke
+    glyph = Segment(False, 300.0, 120, 136)  # a glyph's stroke between two rulings: short
+    found = crossing_seal([wall, top, bottom, stroke, carried, glyph], seal, gray, SCALE)
+    assert found == [wall, top, bottom]
+    page = np.zeros((int(300 * SCALE), int(600 * SCALE)), np.uint8)  # no ink at all
+    grid = [Segment(True, y, 80, 540) for y in (120.0, 160.0)] + [
+        Segment(False, x, 120, 160) for x in (80.0, 300.0, 540.0)]
+    tables, _ = find_tables(page, SCALE, 1, also=grid)
+    assert [len(t.cells) for t in tables] == [2]
+
+
 def test_no_table_on_blank_page() -> None:
     blank = np.full((int(842 * SCALE), int(595 * SCALE)), 250, np.uint8)
     prep = prepare_page(blank, SCALE)

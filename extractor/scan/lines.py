@@ -35,6 +35,7 @@ GHOST_BELOW_PAPER = 8  # ... and still inked: at least this many grey levels und
 STRONG_PT = 30.0  # rulings at least this long can vouch for shorter ones
 JOIN_TOL_PT = 4.0  # how near a line end must come to a crossing line
 ON_MARK = 0.6  # a piece with this share of its length on a seal's ring is part of the ring
+OFF_SEAL = 0.5  # a ruling of the first pass with less than this share on a seal's ink is kept
 BRIDGE_MAX_PT = 20.0  # a gap this short between two pieces of one ruling, on a seal's ring, is bridged
 BRIDGE_ON_MARK = 0.8  # ... when at least this share of it lies on the ring
 BRIDGE_ALIGN_PT = 1.0  # the two pieces lie this near one line
@@ -55,17 +56,19 @@ class LineMasks:
 
 def find_tables(
     ink: np.ndarray, scale: float, page: int, gray: np.ndarray | None = None,
-    marks: np.ndarray | None = None,
+    marks: np.ndarray | None = None, also: list[Segment] | None = None,
 ) -> tuple[list[Table], list[Segment]]:
     """Every ruled table on the page (cells without text yet) and the rulings (points).
     With the grey page, pieces much fainter than the page's rulings (a grey seal's ring)
-    are dropped first; with a mask of marks (a seal's ring), pieces lying mostly on it."""
+    are dropped first; with a mask of marks (a seal's ring), pieces lying mostly on it.
+    `also`: rulings found before, added to the pieces (see page.scan_page)."""
     masks = ink_to_line_masks(ink, scale)
     pieces = masks_to_segments(masks, scale)
     if gray is not None:
         pieces = drop_faint(pieces, gray, scale)
     if marks is not None:
         pieces = [p for p in bridge_marked_gaps(pieces, marks, scale) if _share_on(p, marks, scale) < ON_MARK]
+    pieces += also or []
     segments = keep_ruled(pieces)
     return segments_to_tables(segments, page, tol=GRID_TOL_PT, min_cover=MIN_COVER), segments
 
@@ -249,6 +252,50 @@ def bridge_marked_gaps(pieces: list[Segment], marks: np.ndarray, scale: float) -
         else:
             out.append(p)
     return out
+
+
+def crossing_seal(segments: list[Segment], seal: np.ndarray, gray: np.ndarray, scale: float) -> list[Segment]:
+    """The rulings that cross a seal: long (STRONG_PT: a glyph's stroke between two rulings
+    is not), mostly off its ink (OFF_SEAL), and print all along
+    wherever they run over it, no point lighter than a ghost's grey (GHOST): a ruling
+    carried on by a paler seal's stroke in line with it is not one."""
+    off = [s for s in segments if s.end - s.start >= STRONG_PT and _share_on(s, seal, scale) < OFF_SEAL]
+    clear = [s for s in off if _share_on(s, seal, scale) == 0]
+    if not clear:
+        return [s for s in off if _share_on(s, seal, scale) == 0]
+    ink_level = float(np.median(_darkness(clear, gray, scale)))
+    n = PAPER_SAMPLES
+    paper = float(np.median(gray[:: max(1, gray.shape[0] // n), :: max(1, gray.shape[1] // n)]))
+    limit = ink_level + GHOST * (paper - ink_level)
+    return [s for s in off if all(_lightest(r, gray, scale) <= limit for r in _runs_on(s, seal, scale))]
+
+
+def _lightest(s: Segment, gray: np.ndarray, scale: float) -> float:
+    """The lightest point along a segment of its darkest pixel across the line: a ruling
+    is print all along; a pale stroke in line with it is not, wherever a glyph crosses."""
+    h, w = gray.shape[:2]
+    t = max(1, int(scale))
+    along = np.clip((np.linspace(s.start, s.end, SAMPLES_ALONG) * scale).astype(int), 0,
+                    (w if s.horizontal else h) - 1)
+    at = round(s.at * scale)
+    lo, hi = max(0, at - t), min((h if s.horizontal else w), at + t + 1)
+    if lo >= hi:
+        return 255.0
+    band = gray[lo:hi, along] if s.horizontal else gray[along, lo:hi].T
+    return float(band.min(axis=0).max())
+
+
+def _runs_on(s: Segment, mask: np.ndarray, scale: float) -> list[Segment]:
+    """The stretches of a segment that run over the mask."""
+    h, w = mask.shape[:2]
+    along = np.linspace(s.start, s.end, SAMPLES_ALONG * 4)
+    across = min(max(0, round(s.at * scale)), (h if s.horizontal else w) - 1)
+    px = np.clip((along * scale).astype(int), 0, (w if s.horizontal else h) - 1)
+    hits = mask[across, px] if s.horizontal else mask[px, across]
+    on = np.concatenate(([False], hits > 0, [False]))
+    edges = np.flatnonzero(np.diff(on.astype(np.int8)))
+    return [Segment(s.horizontal, s.at, float(along[i]), float(along[j - 1]))
+            for i, j in zip(edges[::2], edges[1::2], strict=True) if j - i >= 2]
 
 
 def _share_on(s: Segment, mask: np.ndarray, scale: float) -> float:

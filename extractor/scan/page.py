@@ -32,7 +32,7 @@ from extractor.scan.cells import MIN_INK_PT2, PAD_PT, LineJob, cells_to_lines, p
 from extractor.scan.chain import decide
 from extractor.scan.ink import PageInk, strip_rulings
 from extractor.scan.line_memo import LineMemo
-from extractor.scan.lines import components, find_tables
+from extractor.scan.lines import components, crossing_seal, find_tables
 from extractor.scan.preprocess import prepare_page
 from extractor.scan.reading import CellReading
 from extractor.scan.script import simplify
@@ -74,7 +74,8 @@ def scan_page(
     ink = strip_rulings(prep.ink, prep.gray, rulings, scale)
     if ink.ring.any():  # a pale seal makes false rulings: find the grid without its ink
         line_ink = prep.line_ink & ~ink.seal
-        tables, rulings = find_tables(line_ink, scale, page.number, prep.gray, ink.ring)
+        tables, rulings = find_tables(line_ink, scale, page.number, prep.gray, ink.ring,
+                                      crossing_seal(rulings, ink.seal, prep.gray, scale))
         ink = strip_rulings(prep.ink, prep.gray, rulings, scale)
     timings["grid"] = time.perf_counter() - t
     t = time.perf_counter()
