@@ -92,3 +92,58 @@ def test_a_term_off_by_ten_is_flagged_as_the_culprit_of_its_sum(spec):
     assert flag in record.indicators[0]["weight"].flags
     assert flag in record.fields["total.weight"].flags
     assert all(flag not in r["weight"].flags for r in record.indicators[1:])
+
+
+def _doubted(record, keys, flags=("low_confidence",)):
+    """The record with these cells' readings doubted (confidence 0.6, flags)."""
+    from dataclasses import replace
+
+    def doubt(f):
+        return replace(f, confidence=0.6, flags=tuple(flags))
+
+    fields = {k: doubt(f) if k in keys else f for k, f in record.fields.items()}
+    rows = tuple({n: doubt(f) if f"indicators[{i}].{n}" in keys else f for n, f in row.items()}
+                 for i, row in enumerate(record.indicators))
+    return replace(record, fields=fields, indicators=rows)
+
+
+def test_a_sum_that_holds_vouches_for_the_doubted_numbers_it_added(spec):
+    """分值 read under a poorly read header (every cell's confidence lowered): the column's
+    sum and its total agree, so no digit of them was misread; each is taken as read."""
+    from extractor.layout.rules import validate
+
+    record = record_with(spec)
+    rows = range(len(record.indicators))
+    filled = {f"indicators[{i}].weight" for i in rows if record.indicators[i]["weight"].value}
+    empty = {f"indicators[{i}].weight" for i in rows} - filled  # no number: nothing added
+    got = validate(_doubted(record, filled | empty | {"total.weight"}, ("low_confidence", "engines_disagree")), spec)
+    assert len(filled) >= 3 and empty
+    assert all(cell_of(got, k).flags == () and cell_of(got, k).confidence >= 0.9 for k in filled)
+    assert all(cell_of(got, k).flags for k in empty)
+    assert got.fields["total.weight"].flags == ()
+
+
+def test_a_sum_that_fails_or_a_cell_it_did_not_add_vouches_for_nothing(spec):
+    from extractor.layout.rules import validate
+
+    broken = record_with(spec, rows={0: {"weight": "100"}})  # the sum fails
+    got = validate(_doubted(broken, {"indicators[1].weight"}), spec)
+    assert got.indicators[1]["weight"].flags == ("low_confidence",)
+    record = record_with(spec)
+    got = validate(_doubted(record, {"indicators[1].deviation"}), spec)  # in no sum
+    assert got.indicators[1]["deviation"].flags == ("low_confidence",)
+    marked = validate(_doubted(record, {"indicators[1].weight"}, ("low_confidence", "vocabulary")), spec)
+    assert marked.indicators[1]["weight"].flags == ("low_confidence", "vocabulary")  # another doubt
+
+
+def test_a_zero_or_an_equality_of_two_numbers_vouches_for_nothing(spec):
+    """A speck read as 0 keeps any sum; a total equal to its one filled term may be the
+    same print misread the same way twice."""
+    from extractor.layout.rules import validate
+
+    record = record_with(spec, fields={"funds.carryover.executed": "0"})
+    got = validate(_doubted(record, {"funds.carryover.executed"}), spec)
+    assert got.fields["funds.carryover.executed"].flags == ("low_confidence",)
+    assert record.fields["funds.other.executed"].value is None  # fiscal == total: two numbers
+    got = validate(_doubted(record, {"funds.fiscal.executed"}), spec)
+    assert got.fields["funds.fiscal.executed"].flags == ("low_confidence",)

@@ -8,16 +8,30 @@ every cell it read (emitted as `validations`, highlighted for a reviewer).
 A failed rule also flags, marked or not, each cell whose value ten times larger or
 smaller would make it hold (SHIFTS): a decimal point lost (`2.5` read `25`) or a
 symbol read as a digit is the likely culprit, not the total the rule marks.
+
+An equality that holds over at least CONFIRM_VALUES numbers (a column's sum and
+its total) vouches for them: a misread digit would break it. A number it added
+whose only doubt was the reading's (`low_confidence`, `engines_disagree`: the
+engines unsure, or its column's header read poorly) is taken as read, at
+CONFIRMED_CONFIDENCE. A cell it could not add (empty, unparsable) gains nothing,
+nor does a zero (the sum holds with it or without: a speck read as 0), nor any
+other flag. Fewer numbers (a total equal to its one filled term)
+vouch for nothing: the same print misread the same way in both cells would agree.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 
 from extractor.layout.expr import Resolver, Value, evaluate
 from extractor.layout.spec import LayoutSpec, RuleSpec
 from extractor.models import Field, Record, RuleFailure
-from extractor.record import CellKey, row_key, validation_flag
+from extractor.record import CellKey, Flag, row_key, validation_flag
+
+CONFIRM_VALUES = 3  # an equality holding over at least this many numbers vouches for them
+CONFIRMED_CONFIDENCE = 0.9  # what a number a holding equality vouches for reports (mapping.SURE)
+READING_DOUBTS = frozenset({Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE})
 
 
 def _record_resolver(record: Record, row: int | None = None) -> Resolver:
@@ -124,7 +138,40 @@ def _flag_cells(record: Record, failures: list[tuple[RuleFailure, tuple[str, ...
     return replace(record, fields=fields, indicators=tuple(rows))
 
 
+def _field(record: Record, key: str) -> Field | None:
+    k = CellKey.parse(key)
+    return record.fields.get(key) if k.row is None else record.indicators[k.row].get(k.name)
+
+
+def vouched(record: Record, spec: LayoutSpec) -> set[str]:
+    """The cells an equality that holds vouches for (see above)."""
+    out: set[str] = set()
+    for rule in spec.rules:
+        tree = rule.tree
+        if tree is None or rule.each or not (
+                isinstance(tree.body, ast.Compare) and isinstance(tree.body.ops[0], ast.Eq)):
+            continue
+        ok, cells = evaluate(tree, _record_resolver(record))
+        numbers = [k for k in cells if (f := _field(record, k)) is not None and f.value]
+        if ok is True and len(numbers) >= CONFIRM_VALUES:
+            out.update(numbers)
+    return out
+
+
+def _confirm(record: Record, keys: set[str]) -> Record:
+    def lifted(f: Field) -> Field:
+        if not f.flags or not set(f.flags) <= READING_DOUBTS:
+            return f
+        return replace(f, confidence=max(f.confidence, CONFIRMED_CONFIDENCE), flags=())
+
+    fields = {k: lifted(f) if k in keys else f for k, f in record.fields.items()}
+    rows = tuple({n: lifted(f) if row_key(i, n) in keys else f for n, f in row.items()}
+                 for i, row in enumerate(record.indicators))
+    return replace(record, fields=fields, indicators=rows)
+
+
 def validate(record: Record, spec: LayoutSpec) -> Record:
+    record = _confirm(record, vouched(record, spec))
     marked = [(f, rule.mark) for rule in spec.rules for f in check_rule(rule, record)]
     failures = [f for f, _ in marked]
     flagged = _flag_culprits(_flag_cells(record, marked), spec)
