@@ -238,3 +238,30 @@ def test_the_total_of_a_closing_row_whose_label_is_misread_is_read_from_that_row
     record = _record([table], tmp_path)
     assert record.fields["total.weight"].text == "10" and record.fields["total.score"].text == "9"
     assert Flag.LOW_CONFIDENCE in record.fields["total.score"].flags
+
+
+def test_a_label_merged_into_the_value_before_it_is_found_and_the_value_kept_flagged(tmp_path) -> None:
+    """The ruling between 主管部门's value and the 实施单位 label lost: one cell reads
+    '教育局实施单位'. 实施单位 is found at its end, its value read right of it; the
+    department's value is the cell's text before the label; both flagged."""
+    merged = [["项目名称", "x", None, None, None, None, None],
+              ["主管部门", "某区教育局实施单位", None, "一中", None, None, None], HEADER,
+              ["产出指标", "数量指标", "a", "≥5个", "6个", "10", "10"],
+              ["总分", None, None, None, None, "10", "10"]]
+    table = _table(1, merged, {(0, 1): (1, 6), (1, 1): (1, 2), (1, 3): (1, 4), (4, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    department, unit = record.fields["department"], record.fields["implementing_unit"]
+    assert (department.text, unit.text) == ("某区教育局", "一中")
+    assert Flag.LOW_CONFIDENCE in department.flags and Flag.LOW_CONFIDENCE in unit.flags
+
+
+def test_only_a_label_after_a_value_is_found_at_a_cells_end() -> None:
+    from extractor.layout.labels import AFTER_VALUE, LabelIndex, before_label
+
+    table = _table(1, [["某区教育局实施单位", "部门\n单位", "实施单位之外", None, None, None, None]], {})
+    index = LabelIndex(FormInstance((1,), (table,), ()))
+    assert [(h.score, h.cell.text) for h in index.find(("实施单位",))] == [(AFTER_VALUE, "某区教育局实施单位")]
+    keys = frozenset({"实施单位", "单位"})
+    assert before_label("某区教育局\n实施单位", keys) == "某区教育局"
+    assert before_label("实施单位", keys) is None  # the label alone: no value before it
+    assert before_label("部门单位", keys) is None  # a label too short to be told at a cell's end

@@ -22,6 +22,9 @@ _BRACKET_CHARS = re.compile(r"[()\[\]【】]")
 MIN_FUZZY = 0.75  # a cell that matches a label less well than this is not that label
 MAX_LABEL_CHARS = 40  # longer cells are values, never labels
 MARKED = 0.85  # a label found once Latin letters and digits read beside it are dropped
+AFTER_VALUE = 0.85  # a label found at the end of a cell, after a value a lost ruling merged it with
+MIN_AFTER_VALUE = 2  # ... that value at least this many characters, the label at least MIN_SUFFIX_LABEL
+MIN_SUFFIX_LABEL = 3
 
 
 @lru_cache(maxsize=65536)
@@ -53,6 +56,21 @@ def fuzzy_ratio(want: str, key: str) -> float:
         return 0.0
     ratio = fuzz.ratio(want, key, score_cutoff=MIN_FUZZY * 100) / 100
     return ratio if ratio >= MIN_FUZZY else 0.0
+
+
+def before_label(text: str, label_keys: frozenset[str]) -> str | None:
+    """A value cell's text without a layout's label read after it (the ruling between the
+    value and the next label lost: '威县卫生健康局实施单位'), or None if it ends with none."""
+    key = label_key(text)
+    ends = [k for k in label_keys if len(k) >= MIN_SUFFIX_LABEL and key.endswith(k)
+            and len(key) - len(k) >= MIN_AFTER_VALUE]
+    if not ends:
+        return None
+    want = max(ends, key=len)
+    for i in range(len(text) - 1, 0, -1):
+        if label_key(text[i:]) == want:
+            return text[:i].rstrip()
+    return None
 
 
 def _marks_beside(text: str) -> bool:
@@ -87,7 +105,8 @@ class LabelIndex:
 
     def find(self, labels: tuple[str, ...]) -> list[LabelHit]:
         """Cells printing one of the labels, best first: exact, else with marks read beside
-        them (MARKED), else fuzzy; then top first."""
+        them (MARKED), else after a value merged into their cell (AFTER_VALUE), else fuzzy;
+        then top first."""
         if labels not in self._found:
             self._found[labels] = self._find(labels)
         return self._found[labels]
@@ -102,8 +121,23 @@ class LabelIndex:
                     if not LATIN_OR_DIGIT.search(label_key(label))
                     for ti, cell in self.by_marked_key.get(label_key(label), [])]
         if not hits:
+            hits = self._after_value(labels)
+        if not hits:
             hits = self._fuzzy(labels)
         return sorted(hits, key=lambda h: (-h.score, h.table, h.cell.bbox[1], h.cell.bbox[0]))
+
+    def _after_value(self, labels: tuple[str, ...]) -> list[LabelHit]:
+        """Cells ending with one of the labels after a value ('威县卫生健康局实施单位': the
+        ruling between a value and the next label lost), at AFTER_VALUE."""
+        hits: list[LabelHit] = []
+        for label in labels:
+            want = label_key(label)
+            if len(want) < MIN_SUFFIX_LABEL:
+                continue
+            for key, cells in self.by_key.items():
+                if key.endswith(want) and len(key) - len(want) >= MIN_AFTER_VALUE:
+                    hits.extend(LabelHit(AFTER_VALUE, ti, c) for ti, c in cells)
+        return hits
 
     def _fuzzy(self, labels: tuple[str, ...]) -> list[LabelHit]:
         hits: list[LabelHit] = []

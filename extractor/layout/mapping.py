@@ -13,6 +13,7 @@ votes on readings the engines doubted (closed.py).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from extractor.compare import normalize_text
 from extractor.layout.closed import snap, vote
@@ -23,7 +24,7 @@ from extractor.layout.header import (
     missing_runs,
     place_in_order,
 )
-from extractor.layout.labels import LabelHit, closing_key, label_key
+from extractor.layout.labels import AFTER_VALUE, LabelHit, before_label, closing_key, label_key
 from extractor.layout.spec import FieldSpec, LayoutSpec, MatrixSpec
 from extractor.layout.types import as_dash, grade_vocabulary, parse_value
 from extractor.layout.view import NUDGE, FormView
@@ -39,7 +40,7 @@ MISSING = Field("", None, 0.0, (Flag.MISSING,))
 def form_to_record(view: FormView, spec: LayoutSpec, fit: float) -> Record:
     fields: dict[str, Field] = {}
     for f in spec.fields:
-        fields[f.key] = _labelled_field(view, f)
+        fields[f.key] = _labelled_field(view, f, spec.label_keys)
     indicator_cols = header_columns(view, spec.indicators.columns) if spec.indicators else []
     indicators, closed, closing = (
         _indicator_rows(view, spec, indicator_cols) if spec.indicators else ((), True, None))
@@ -88,7 +89,7 @@ def to_field(cell: Cell, page: int, type_name: str, label_score: float = 1.0) ->
     return Field(text, value, confidence, tuple(dict.fromkeys(flags)), page, cell.bbox)
 
 
-def _labelled_field(view: FormView, f: FieldSpec) -> Field:
+def _labelled_field(view: FormView, f: FieldSpec, label_keys: frozenset[str] = frozenset()) -> Field:
     if f.line_pattern is not None:
         return _line_field(view, f)
     hits = view.labels.find(f.labels)
@@ -101,6 +102,9 @@ def _labelled_field(view: FormView, f: FieldSpec) -> Field:
     if found is None:
         return MISSING
     ti, cell = found
+    if (value := before_label(cell.text, label_keys)) is not None:
+        cell, score = replace(cell, text=value), min(hit.score, AFTER_VALUE)
+        return to_field(cell, view.form.tables[ti].page, f.type, score)
     return to_field(cell, view.form.tables[ti].page, f.type, hit.score)
 
 
