@@ -147,3 +147,20 @@ def test_a_zero_or_an_equality_of_two_numbers_vouches_for_nothing(spec):
     assert record.fields["funds.other.executed"].value is None  # fiscal == total: two numbers
     got = validate(_doubted(record, {"funds.fiscal.executed"}), spec)
     assert got.fields["funds.fiscal.executed"].flags == ("low_confidence",)
+
+
+def test_an_equality_with_a_term_not_found_vouches_for_nothing(spec):
+    """上年结转资金's row label lost (its cells missing): 财政拨款 + 其他资金 == 年度资金总额
+    may hold with 其他资金 holding the lost row's number; whose it is, no sum can tell."""
+    from dataclasses import replace
+
+    from extractor.layout.rules import validate
+    from extractor.models import Field
+
+    record = record_with(spec, fields={"funds.fiscal.executed": "10", "funds.other.executed": "5",
+                                       "funds.total.executed": "15", "funds.carryover.executed": ""})
+    lost = replace(record, fields={**record.fields, "funds.carryover.executed": Field("", None, 0.0, ("missing",))})
+    got = validate(_doubted(lost, {"funds.other.executed"}), spec)
+    assert got.fields["funds.other.executed"].flags == ("low_confidence",)
+    got = validate(_doubted(record, {"funds.other.executed"}), spec)  # every term found
+    assert got.fields["funds.other.executed"].flags == ()

@@ -15,7 +15,9 @@ whose only doubt was the reading's (`low_confidence`, `engines_disagree`: the
 engines unsure, or its column's header read poorly) is taken as read, at
 CONFIRMED_CONFIDENCE. A cell it could not add (empty, unparsable) gains nothing,
 nor does a zero (the sum holds with it or without: a speck read as 0), nor any
-other flag. Fewer numbers (a total equal to its one filled term)
+other flag. An equality with a term not found or unreadable vouches for nothing:
+it cannot tell whose number it holds (a row's label lost, its values read for
+another row's). Fewer numbers (a total equal to its one filled term)
 vouch for nothing: the same print misread the same way in both cells would agree.
 """
 
@@ -32,6 +34,7 @@ from extractor.record import CellKey, Flag, row_key, validation_flag
 CONFIRM_VALUES = 3  # an equality holding over at least this many numbers vouches for them
 CONFIRMED_CONFIDENCE = 0.9  # what a number a holding equality vouches for reports (mapping.SURE)
 READING_DOUBTS = frozenset({Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE})
+UNKNOWN_TERM = frozenset({Flag.MISSING, Flag.FORMAT, Flag.UNREADABLE})  # a term the sum could not add
 
 
 def _record_resolver(record: Record, row: int | None = None) -> Resolver:
@@ -152,8 +155,11 @@ def vouched(record: Record, spec: LayoutSpec) -> set[str]:
                 isinstance(tree.body, ast.Compare) and isinstance(tree.body.ops[0], ast.Eq)):
             continue
         ok, cells = evaluate(tree, _record_resolver(record))
+        terms = [f for k in cells if (f := _field(record, k)) is not None]
+        if ok is not True or len(terms) < len(cells) or any(set(f.flags) & UNKNOWN_TERM for f in terms):
+            continue
         numbers = [k for k in cells if (f := _field(record, k)) is not None and f.value]
-        if ok is True and len(numbers) >= CONFIRM_VALUES:
+        if len(numbers) >= CONFIRM_VALUES:
             out.update(numbers)
     return out
 
