@@ -66,3 +66,20 @@ def test_print_showing_through_from_another_sheet_does_not_count() -> None:
     gray[2:23, 2:19] = np.where(ink[2:23, 2:19] > 0, 185, 225)
     assert read_shape(ink, gray, SCALE) == CellReading("—", DASH_CONFIDENCE)
     assert read_shape(ink, np.where(ink > 0, 20, 225).astype(np.uint8), SCALE) is None
+
+
+def test_a_cell_holding_only_another_sheets_print_is_known_by_the_pages_print() -> None:
+    """Bleed-through alone in a cell (a ruling of the back page showing through, read as a
+    dash): nothing in the cell is darker to compare it with, but the page's print is."""
+    from extractor.scan.lines import components
+    from extractor.scan.shapes import front_ink
+
+    ink = _blurred_dash(0)  # the ghost's shape
+    gray = np.where(ink > 0, 185, 225).astype(np.uint8)  # as pale as print showing through
+    kept, _ = front_ink(ink, gray, components(ink))
+    assert np.count_nonzero(kept) == np.count_nonzero(ink)  # alone: nothing to compare with
+    kept, _ = front_ink(ink, gray, components(ink), print_grey=20.0)  # the page prints at 20
+    assert np.count_nonzero(kept) == 0
+    dark = np.where(ink > 0, 30, 225).astype(np.uint8)  # printed on this side
+    kept, _ = front_ink(ink, dark, components(ink), print_grey=20.0)
+    assert np.count_nonzero(kept) == np.count_nonzero(ink)

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from extractor.grid.build import Segment
-from extractor.scan.lines import blob_pixels, components, rulings_mask
+from extractor.scan.lines import blob_pixels, components, print_grey, rulings_mask
 from extractor.scan.seals import Circle, fade_pale_mark, fit_circle
 
 MARK_PT = 25.0  # an ink blob larger than this both ways is a mark, not a glyph; or longer,
@@ -39,6 +39,7 @@ class PageInk:
     marks: np.ndarray  # ink of blobs bigger than any glyph: a seal's ring, a signature
     ring: np.ndarray  # the ring's band of a pale seal (on a grey scan) faded into the paper
     seal: np.ndarray  # in that seal's disc, what is as pale as the seal's ink
+    print_grey: float | None = None  # the darkest grey of the page's long rulings (median): its print
 
 
 def strip_rulings(
@@ -52,12 +53,13 @@ def strip_rulings(
     clean = cv2.bitwise_or(gray, lines)  # the rulings' band is 255: paper
     _drop_specks(text, clean, labels, stats, scale)
     pieces, circles = find_marks(labels, stats, scale)
+    grey = print_grey(rulings, gray, scale)
     if not pieces:
-        return PageInk(text, clean, *(np.zeros_like(text) for _ in range(3)))
+        return PageInk(text, clean, np.zeros_like(text), np.zeros_like(text), np.zeros_like(text), grey)
     marks = np.zeros_like(text)
     for xs, ys in pieces.values():  # every pixel of each mark's blob
         marks[ys, xs] = 255
-    out = PageInk(text, clean, marks, np.zeros_like(text), np.zeros_like(text))
+    out = PageInk(text, clean, marks, np.zeros_like(text), np.zeros_like(text), grey)
     _fade_pale_marks(out, gray, pieces, circles, scale)
     return out
 

@@ -310,6 +310,12 @@ def _share_on(s: Segment, mask: np.ndarray, scale: float) -> float:
     return float(np.count_nonzero(hits)) / len(along)
 
 
+def print_grey(segments: list[Segment], gray: np.ndarray, scale: float) -> float | None:
+    """The page's print as grey: the median darkness of its long rulings (None if none)."""
+    strong = [s for s in segments if s.end - s.start >= STRONG_PT]
+    return float(np.median(_darkness(strong, gray, scale))) if strong else None
+
+
 def _darkness(segments: list[Segment], gray: np.ndarray, scale: float) -> list[float]:
     """Per piece, the median of the darkest pixel across the line, sampled along it (all
     pieces at once: one gather, not a dozen small array operations per piece)."""

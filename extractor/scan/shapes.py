@@ -52,18 +52,22 @@ def read_shape(
     return None
 
 
-def front_ink(ink: np.ndarray, gray: np.ndarray, blobs: Blobs) -> tuple[np.ndarray, Blobs]:
+def front_ink(ink: np.ndarray, gray: np.ndarray, blobs: Blobs,
+              print_grey: float | None = None) -> tuple[np.ndarray, Blobs]:
     """A cell's ink without the marks printed on another sheet: bleed-through and set-off
     show as the same print, far lighter than what is printed on this side (all of it
     from one printer, about as dark). A mark whose darkest grey is lighter than the
-    cell's darkest mark + GHOST * (paper - that) is dropped, as lines.py drops a ruling's
-    ghost; the ink and its blobs as they were when nothing is."""
+    cell's darkest mark (or the page's print, `print_grey`, if darker: a cell holding
+    only another sheet's print) + GHOST * (paper - that) is dropped, as lines.py drops a
+    ruling's ghost; the ink and its blobs as they were when nothing is."""
     n, labels, _ = blobs
-    if n <= 2:
+    if n <= 1 or (n == 2 and print_grey is None):
         return ink, blobs
     darkest = np.full(n, 255, np.int32)
     np.minimum.at(darkest, labels.ravel(), gray.ravel().astype(np.int32))
     dark, paper = int(darkest[1:].min()), float(np.median(gray))
+    if print_grey is not None:
+        dark = min(dark, int(print_grey))
     front = darkest <= dark + GHOST * (paper - dark)
     front[0] = False
     if front[1:].all():
