@@ -48,6 +48,36 @@ def test_an_unshaped_mark_with_no_line_is_flagged_not_empty() -> None:
     assert got.text == "" and got.confidence < EMPTY_CONFIDENCE and Flag.UNREADABLE in got.flags
 
 
+def _under_seal(draw, print_grey: float | None):  # type: ignore[no-untyped-def]
+    """A cell whose ink a pale seal's fading took (text ink empty, the seal's mask over
+    it); the page as scanned drawn by `draw`."""
+    from dataclasses import replace
+
+    page = np.full((H, W), 230, np.uint8)
+    draw(page)
+    ink, table = _page(lambda g: None)
+    seal = np.zeros((H, W), np.uint8)
+    seal[20:180, 20:380] = 255
+    return replace(ink, seal=seal, print_grey=print_grey, gray=page), table
+
+
+def test_print_the_fading_of_a_seal_took_is_no_confident_empty_cell() -> None:
+    """A printed dash under a seal's ring, faded with it: the page as scanned holds print
+    there, so the cell is the dash, flagged, not empty; a cell under the seal with no
+    print is empty as before, and so is any cell when the page's print is not known."""
+    def dash(g):  # type: ignore[no-untyped-def]
+        cv2.line(g, (180, 100), (214, 100), 25, 3)
+    ink, table = _under_seal(dash, 20.0)
+    _jobs, preset = cells_to_lines(0, table, ink, SCALE)
+    assert preset[0].text == "—" and Flag.LOW_CONFIDENCE in preset[0].flags
+    ink, table = _under_seal(lambda g: None, 20.0)
+    _jobs, preset = cells_to_lines(0, table, ink, SCALE)
+    assert preset[0].text == "" and not preset[0].flags
+    ink, table = _under_seal(dash, None)
+    _jobs, preset = cells_to_lines(0, table, ink, SCALE)
+    assert preset[0].text == "" and not preset[0].flags
+
+
 def _glyphs(n: int, gap: int) -> np.ndarray:
     """A line crop of n solid 'glyphs' 30 px tall and 28 px wide, `gap` px apart."""
     crop = np.full((40, 10 + n * (28 + gap)), 255, np.uint8)

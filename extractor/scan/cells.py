@@ -19,7 +19,7 @@ import numpy as np
 from extractor.models import BBox, Table
 from extractor.record import Flag
 from extractor.scan.ink import DOT_PT, PageInk
-from extractor.scan.lines import RULING_BAND_PT, components
+from extractor.scan.lines import FAINT, RULING_BAND_PT, components
 from extractor.scan.reading import CellReading
 from extractor.scan.shapes import front_ink, read_shape
 from extractor.scan.text_lines import text_bands
@@ -72,7 +72,7 @@ def cells_to_lines(
             if (got := unlined(sub, clean[y0:y1, x0:x1], scale)) is not None:
                 preset[ci] = got
             elif np.count_nonzero(ink.seal[y0:y1, x0:x1]) >= min_ink:
-                preset[ci] = CellReading("", FADED_EMPTY_CONFIDENCE)
+                preset[ci] = under_faded_seal(ink, (x0, y0, x1, y1), scale)
             continue
         if ink.print_grey is not None and np.count_nonzero(
                 front_ink(sub, clean[y0:y1, x0:x1], components(sub), ink.print_grey)[0]) < min_ink:
@@ -96,6 +96,24 @@ def cells_to_lines(
             marked = bool(((mark_rows >= top) & (mark_rows < bottom)).any())
             jobs.append(LineJob((index, ci), crop, marked, shape.text if shape else ""))
     return jobs, preset
+
+
+def under_faded_seal(ink: PageInk, box: tuple[int, int, int, int], scale: float) -> CellReading:
+    """A cell left without ink once a pale seal over it was faded: empty, unless the page
+    as scanned holds print there (as dark as the rulings, by the FAINT margin), which
+    the fading took with the seal (print under the ring's band): then the mark its
+    shape is, flagged, or the cell flagged unreadable."""
+    if ink.gray is None or ink.print_grey is None:
+        return CellReading("", FADED_EMPTY_CONFIDENCE)
+    x0, y0, x1, y1 = box
+    gray = ink.gray[y0:y1, x0:x1]
+    paper = float(np.median(gray))
+    printed = np.where(gray <= ink.print_grey + FAINT * (paper - ink.print_grey), 255, 0).astype(np.uint8)
+    if np.count_nonzero(printed) < MIN_INK_PT2 * scale * scale:
+        return CellReading("", FADED_EMPTY_CONFIDENCE)
+    if (shape := read_shape(printed, gray, scale)) is not None:
+        return shape.unsure()  # the seal's own strokes, as dark, can make the same shapes
+    return CellReading("", UNREAD_CONFIDENCE, (Flag.UNREADABLE, Flag.LOW_CONFIDENCE))
 
 
 def unlined(sub: np.ndarray, gray: np.ndarray, scale: float) -> CellReading | None:

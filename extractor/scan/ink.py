@@ -40,6 +40,7 @@ class PageInk:
     ring: np.ndarray  # the ring's band of a pale seal (on a grey scan) faded into the paper
     seal: np.ndarray  # in that seal's disc, what is as pale as the seal's ink
     print_grey: float | None = None  # the darkest grey of the page's long rulings (median): its print
+    gray: np.ndarray | None = None  # the page as scanned (deskewed), seals and all
 
 
 def strip_rulings(
@@ -55,11 +56,11 @@ def strip_rulings(
     pieces, circles = find_marks(labels, stats, scale)
     grey = print_grey(rulings, gray, scale)
     if not pieces:
-        return PageInk(text, clean, np.zeros_like(text), np.zeros_like(text), np.zeros_like(text), grey)
+        return PageInk(text, clean, np.zeros_like(text), np.zeros_like(text), np.zeros_like(text), grey, gray)
     marks = np.zeros_like(text)
     for xs, ys in pieces.values():  # every pixel of each mark's blob
         marks[ys, xs] = 255
-    out = PageInk(text, clean, marks, np.zeros_like(text), np.zeros_like(text), grey)
+    out = PageInk(text, clean, marks, np.zeros_like(text), np.zeros_like(text), grey, gray)
     _fade_pale_marks(out, gray, pieces, circles, scale)
     return out
 
