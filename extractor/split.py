@@ -8,10 +8,10 @@ page content that is no form is reported, never dropped silently.
 
 The same holds for a table right under the open form's table on its page (a
 ruling lost across the table parts it in two). A continuation is known by its
-structure, not its position: its first row's
-column edges, as shares of its own width, are among the open table's (so a
-separately fed sheet at another offset or scale still joins; skew is taken out
-before; the mapping then reads its columns at the same shares of its width).
+structure, not its position: its first row's column edges, as shares of its
+own width, are among the open table's (so a separately fed sheet at another
+offset or scale still joins; skew is taken out before; the mapping then reads
+its columns at the same shares of its width).
 A page break just before the indicator table leaves the open table none of
 its columns: a first row printing MIN_HEADER_LABELS of a layout's indicator
 column headers (exactly, or as labels are matched when misread) continues an

@@ -243,26 +243,30 @@ def bridge_marked_gaps(pieces: list[Segment], marks: np.ndarray, scale: float) -
     took the ruling's with it) joined again: collinear, the gap short and on the ring."""
     out: list[Segment] = []
     for p in sorted(pieces, key=lambda p: (p.horizontal, round(p.at), p.start)):
-        last = out[-1] if out else None
-        gap = None if last is None else Segment(p.horizontal, p.at, last.end, p.start)
-        if (last is not None and gap is not None and last.horizontal == p.horizontal
-                and abs(last.at - p.at) <= BRIDGE_ALIGN_PT and 0 < gap.end - gap.start <= BRIDGE_MAX_PT
-                and _share_on(gap, marks, scale) >= BRIDGE_ON_MARK):
+        if out and _bridged(out[-1], p, marks, scale):
+            last = out[-1]
             out[-1] = Segment(p.horizontal, (last.at + p.at) / 2, last.start, max(last.end, p.end))
         else:
             out.append(p)
     return out
 
 
+def _bridged(last: Segment, p: Segment, marks: np.ndarray, scale: float) -> bool:
+    gap = Segment(p.horizontal, p.at, last.end, p.start)
+    return (last.horizontal == p.horizontal and abs(last.at - p.at) <= BRIDGE_ALIGN_PT
+            and 0 < gap.end - gap.start <= BRIDGE_MAX_PT and _share_on(gap, marks, scale) >= BRIDGE_ON_MARK)
+
+
 def crossing_seal(segments: list[Segment], seal: np.ndarray, gray: np.ndarray, scale: float) -> list[Segment]:
     """The rulings that cross a seal: long (STRONG_PT: a glyph's stroke between two rulings
-    is not), mostly off its ink (OFF_SEAL), and print all along
-    wherever they run over it, no point lighter than a ghost's grey (GHOST): a ruling
-    carried on by a paler seal's stroke in line with it is not one."""
+    is not), mostly off its ink (OFF_SEAL), and print all along wherever they run over
+    it, no point lighter than a ghost's grey (GHOST): a ruling carried on by a paler
+    seal's stroke in line with it is not one. None when no long ruling misses the seal
+    (no print to hold them against)."""
     off = [s for s in segments if s.end - s.start >= STRONG_PT and _share_on(s, seal, scale) < OFF_SEAL]
     clear = [s for s in off if _share_on(s, seal, scale) == 0]
     if not clear:
-        return [s for s in off if _share_on(s, seal, scale) == 0]
+        return []
     ink_level = float(np.median(_darkness(clear, gray, scale)))
     n = PAPER_SAMPLES
     paper = float(np.median(gray[:: max(1, gray.shape[0] // n), :: max(1, gray.shape[1] // n)]))
