@@ -63,21 +63,22 @@ def _end_keys(layouts: list[LayoutSpec]) -> set[str]:
     return {label_key(e) for spec in layouts if spec.indicators for e in spec.indicators.end}
 
 
+def _printed(keys: set[str], wanted: set[str]) -> int:
+    """How many of `wanted` the keys print, exactly or as labels are matched when misread."""
+    return sum(want in keys or any(fuzzy_ratio(want, k) for k in keys) for want in wanted)
+
+
 def starts_form(table: Table, above: tuple[TextLine, ...], layouts: list[LayoutSpec]) -> bool:
     """A table printing MIN_START_LABELS of a layout's start labels, each exactly or as the
     layout's labels are matched when misread (labels.fuzzy_ratio: a seal's ring over 项目名称
     leaves 日名称), or under a layout's title."""
     keys = {k for c in table.cells if (k := label_key(c.text)) and len(k) <= MAX_LABEL_CHARS}
     for start in _start_keys(layouts):
-        found = sum(want in keys or any(fuzzy_ratio(want, k) for k in keys) for want in start)
+        found = _printed(keys, start)
         if found >= min(MIN_START_LABELS, len(start)):
             return True
     titles = _title_patterns(layouts)
     return any(any(t.search(title_key(ln.text)) for t in titles) for ln in above)
-
-
-def _printed(keys: set[str], wanted: set[str]) -> int:
-    return sum(want in keys or any(fuzzy_ratio(want, k) for k in keys) for want in wanted)
 
 
 def _first_row_keys(table: Table) -> set[str]:
