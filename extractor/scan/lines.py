@@ -21,6 +21,7 @@ import numpy as np
 
 from extractor.grid.build import Segment, segments_to_tables
 from extractor.models import Table
+from extractor.scan.along import darkness, lightest, runs_on, share_on
 
 MIN_PIECE_PT = 12.0  # opening kernel: longer than a (bold) CJK glyph stroke at 9-10.5 pt
 GAP_PT = 8.0  # breaks shorter than this are closed
@@ -45,7 +46,6 @@ MIN_PIECE_PX, MIN_GAP_PX = 9, 3  # the opening and closing kernels, at least
 BAND_SHARE = 0.75  # a ruling's band: this share of MAX_THICK_PT each side of its densest row
 BOW_PERCENTILES = (15, 85)  # the spread of a ruling's centre line, outliers aside
 PAPER_SAMPLES = 50  # the paper's level: the median of about this many rows and columns
-SAMPLES_ALONG = 24  # points sampled along a piece (its darkness, its share on a mark)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def find_tables(
     if gray is not None:
         pieces = drop_faint(pieces, gray, scale)
     if marks is not None:
-        pieces = [p for p in bridge_marked_gaps(pieces, marks, scale) if _share_on(p, marks, scale) < ON_MARK]
+        pieces = [p for p in bridge_marked_gaps(pieces, marks, scale) if share_on(p, marks, scale) < ON_MARK]
     pieces += also or []
     segments = keep_ruled(pieces)
     return segments_to_tables(segments, page, tol=GRID_TOL_PT, min_cover=MIN_COVER), segments
@@ -190,7 +190,7 @@ def _straight_part(comp: np.ndarray, scale: float) -> tuple[float, int, int] | N
 def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[Segment]:
     """Drop pieces whose ink is much lighter than the long rulings' (seal ink in grey),
     once pieces are cut where they run a ghost's grey (_dark_parts)."""
-    levels = _darkness(segments, gray, scale)
+    levels = darkness(segments, gray, scale)
     strong = [lv for s, lv in zip(segments, levels, strict=True) if s.end - s.start >= STRONG_PT]
     if not strong:
         return segments
@@ -203,7 +203,7 @@ def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[
     if all(len(p) == 1 and p[0] is s for p, s in zip(parts, segments, strict=True)):
         return [s for s, lv in zip(segments, levels, strict=True) if lv <= limit]
     pieces = [p for ps in parts for p in ps]
-    return [s for s, lv in zip(pieces, _darkness(pieces, gray, scale), strict=True) if lv <= limit]
+    return [s for s, lv in zip(pieces, darkness(pieces, gray, scale), strict=True) if lv <= limit]
 
 
 def _dark_parts(
@@ -254,7 +254,7 @@ def bridge_marked_gaps(pieces: list[Segment], marks: np.ndarray, scale: float) -
 def _bridged(last: Segment, p: Segment, marks: np.ndarray, scale: float) -> bool:
     gap = Segment(p.horizontal, p.at, last.end, p.start)
     return (last.horizontal == p.horizontal and abs(last.at - p.at) <= BRIDGE_ALIGN_PT
-            and 0 < gap.end - gap.start <= BRIDGE_MAX_PT and _share_on(gap, marks, scale) >= BRIDGE_ON_MARK)
+            and 0 < gap.end - gap.start <= BRIDGE_MAX_PT and share_on(gap, marks, scale) >= BRIDGE_ON_MARK)
 
 
 def crossing_seal(segments: list[Segment], seal: np.ndarray, gray: np.ndarray, scale: float) -> list[Segment]:
@@ -263,85 +263,21 @@ def crossing_seal(segments: list[Segment], seal: np.ndarray, gray: np.ndarray, s
     it, no point lighter than a ghost's grey (GHOST): a ruling carried on by a paler
     seal's stroke in line with it is not one. None when no long ruling misses the seal
     (no print to hold them against)."""
-    off = [s for s in segments if s.end - s.start >= STRONG_PT and _share_on(s, seal, scale) < OFF_SEAL]
-    clear = [s for s in off if _share_on(s, seal, scale) == 0]
+    off = [s for s in segments if s.end - s.start >= STRONG_PT and share_on(s, seal, scale) < OFF_SEAL]
+    clear = [s for s in off if share_on(s, seal, scale) == 0]
     if not clear:
         return []
-    ink_level = float(np.median(_darkness(clear, gray, scale)))
+    ink_level = float(np.median(darkness(clear, gray, scale)))
     n = PAPER_SAMPLES
     paper = float(np.median(gray[:: max(1, gray.shape[0] // n), :: max(1, gray.shape[1] // n)]))
     limit = ink_level + GHOST * (paper - ink_level)
-    return [s for s in off if all(_lightest(r, gray, scale) <= limit for r in _runs_on(s, seal, scale))]
-
-
-def _lightest(s: Segment, gray: np.ndarray, scale: float) -> float:
-    """The lightest point along a segment of its darkest pixel across the line: a ruling
-    is print all along; a pale stroke in line with it is not, wherever a glyph crosses."""
-    h, w = gray.shape[:2]
-    t = max(1, int(scale))
-    along = np.clip((np.linspace(s.start, s.end, SAMPLES_ALONG) * scale).astype(int), 0,
-                    (w if s.horizontal else h) - 1)
-    at = round(s.at * scale)
-    lo, hi = max(0, at - t), min((h if s.horizontal else w), at + t + 1)
-    if lo >= hi:
-        return 255.0
-    band = gray[lo:hi, along] if s.horizontal else gray[along, lo:hi].T
-    return float(band.min(axis=0).max())
-
-
-def _runs_on(s: Segment, mask: np.ndarray, scale: float) -> list[Segment]:
-    """The stretches of a segment that run over the mask."""
-    h, w = mask.shape[:2]
-    along = np.linspace(s.start, s.end, SAMPLES_ALONG * 4)
-    across = min(max(0, round(s.at * scale)), (h if s.horizontal else w) - 1)
-    px = np.clip((along * scale).astype(int), 0, (w if s.horizontal else h) - 1)
-    hits = mask[across, px] if s.horizontal else mask[px, across]
-    on = np.concatenate(([False], hits > 0, [False]))
-    edges = np.flatnonzero(np.diff(on.astype(np.int8)))
-    return [Segment(s.horizontal, s.at, float(along[i]), float(along[j - 1]))
-            for i, j in zip(edges[::2], edges[1::2], strict=True) if j - i >= 2]
-
-
-def _share_on(s: Segment, mask: np.ndarray, scale: float) -> float:
-    """The share of a piece's length that runs over the mask."""
-    h, w = mask.shape[:2]
-    along = np.linspace(s.start, s.end, SAMPLES_ALONG) * scale
-    across = min(max(0, round(s.at * scale)), (h if s.horizontal else w) - 1)
-    if s.horizontal:
-        hits = mask[across, np.clip(along.astype(int), 0, w - 1)]
-    else:
-        hits = mask[np.clip(along.astype(int), 0, h - 1), across]
-    return float(np.count_nonzero(hits)) / len(along)
+    return [s for s in off if all(lightest(r, gray, scale) <= limit for r in runs_on(s, seal, scale))]
 
 
 def print_grey(segments: list[Segment], gray: np.ndarray, scale: float) -> float | None:
     """The page's print as grey: the median darkness of its long rulings (None if none)."""
     strong = [s for s in segments if s.end - s.start >= STRONG_PT]
-    return float(np.median(_darkness(strong, gray, scale))) if strong else None
-
-
-def _darkness(segments: list[Segment], gray: np.ndarray, scale: float) -> list[float]:
-    """Per piece, the median of the darkest pixel across the line, sampled along it (all
-    pieces at once: one gather, not a dozen small array operations per piece)."""
-    if not segments:
-        return []
-    h, w = gray.shape[:2]
-    t = max(1, int(scale))
-    ends = np.array([(s.start, s.end) for s in segments])
-    along = np.linspace(ends[:, 0], ends[:, 1], SAMPLES_ALONG, axis=1)[:, 2:-2] * scale  # ends aside
-    across = np.array([round(s.at * scale) for s in segments])
-    horizontal = np.array([s.horizontal for s in segments])
-    size = np.array([h if s.horizontal else w for s in segments])  # across the line
-    length = np.array([w if s.horizontal else h for s in segments])  # along it
-    # the band across the line, clipped to the page (rows or columns repeated at its edge)
-    band = np.clip(across[:, None] + np.arange(-t, t + 1), 0, size[:, None] - 1)[:, :, None]
-    pos = np.clip(along.astype(int), 0, length[:, None] - 1)[:, None, :]
-    rows = np.where(horizontal[:, None, None], band, pos)
-    cols = np.where(horizontal[:, None, None], pos, band)
-    darkest = gray[rows, cols].min(axis=1)
-    levels = np.median(darkest, axis=1)
-    off_page = (across - t >= size) | (across + t + 1 <= 0)  # no band at all
-    return [255.0 if off else float(lv) for lv, off in zip(levels, off_page, strict=True)]
+    return float(np.median(darkness(strong, gray, scale))) if strong else None
 
 
 def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
