@@ -83,3 +83,22 @@ def test_a_cell_holding_only_another_sheets_print_is_known_by_the_pages_print() 
     dark = np.where(ink > 0, 30, 225).astype(np.uint8)  # printed on this side
     kept, _ = front_ink(ink, dark, components(ink), print_grey=20.0)
     assert np.count_nonzero(kept) == np.count_nonzero(ink)
+
+
+def test_a_dash_sized_piece_of_a_broken_pen_stroke_is_no_dash() -> None:
+    """A faint pen stroke broken into a trail of specks, one piece of it a short flat bar:
+    the bar does not account for the cell's ink, so it is not read as a dash; a dash with
+    a speck beside it still is."""
+    gray = np.full((60, 120), 225, np.uint8)
+    trail = np.zeros((60, 120), np.uint8)
+    cv2.line(trail, (40, 50), (49, 50), 255, 2)  # the piece a dash's size
+    for x in range(5, 115, 7):  # the rest of the stroke, in specks along an arc
+        if not 36 <= x <= 52:
+            y = 50 - int(0.002 * (x - 60) ** 2)
+            trail[y:y + 2, x:x + 2] = 255
+    gray[trail > 0] = 40
+    assert read_shape(trail, gray, SCALE) is None
+    dash = np.zeros((60, 120), np.uint8)
+    cv2.line(dash, (40, 30), (70, 30), 255, 4)
+    dash[36:38, 72:74] = 255  # a speck just beside it
+    assert read_shape(dash, np.where(dash > 0, 40, 225).astype(np.uint8), SCALE) == CellReading("—", DASH_CONFIDENCE)

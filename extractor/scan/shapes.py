@@ -3,6 +3,7 @@ recognisers misread when it stands alone (— as 一 or 1, / as Z or 7, ≥ as N
 
     read_shape     the cell's ink, if it is one of these, as a CellReading
     is_lone_dash   one flat bar
+    accounts_for_specks  the specks beside a lone mark few or near it
     is_lone_slash  one thin straight stroke rising to the right
     lone_sign      =, ≥, ≤, ＞, ＜ told by the shape of its ink row by row (signs.py)
 """
@@ -31,6 +32,10 @@ SLASH_SPAN_SHARE = 0.6  # a row's ink spans at most this share of its width (no 
 SLASH_SPAN_PT = 2.5  # ... or this, if more (a thick stroke)
 SLASH_BOW_PX, SLASH_BOW_PT = 1.0, 0.4  # its rows' centres off a straight line by at most
 SLASH_MIN_SLOPE, SLASH_MAX_SLOPE = -1.0, -0.18  # x per row down (< 0: rising to the right)
+# the specks a lone mark's test lets pass must be few or near it: a faint pen stroke
+# broken into a trail of specks, one of them a dash's size, is no dash
+NEAR_MARK_PT = 2.0  # specks within this of the mark's box are its own
+SPECKS_AWAY_SHARE = 0.5  # ... the ink of those farther, at most this share of the mark's
 
 
 def read_shape(
@@ -43,13 +48,29 @@ def read_shape(
     ink, blobs = front_ink(ink, gray, blobs or components(ink))
     if np.count_nonzero(ink) > SHAPE_MAX_INK_PT2 * scale * scale:
         return None  # more ink than any of them, specks and all: text
-    if is_lone_dash(ink, scale, blobs):
+    if is_lone_dash(ink, scale, blobs) and accounts_for_specks(blobs, scale):
         return CellReading("—", DASH_CONFIDENCE)
-    if is_lone_slash(ink, scale, blobs):
+    if is_lone_slash(ink, scale, blobs) and accounts_for_specks(blobs, scale):
         return CellReading("/", SLASH_CONFIDENCE)
     if sign := lone_sign(ink, gray, scale, blobs):
         return CellReading(sign, SIGN_CONFIDENCE)
     return None
+
+
+def accounts_for_specks(blobs: Blobs, scale: float) -> bool:
+    """The mark (the cell's largest blob) accounts for the cell's ink: the specks away
+    from its box hold at most SPECKS_AWAY_SHARE of its ink."""
+    n, _, stats = blobs
+    if n <= 2:
+        return True
+    mark = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h, area = (int(v) for v in stats[mark, :5])
+    near = NEAR_MARK_PT * scale
+    x0, y0, x1, y1 = x - near, y - near, x + w + near, y + h + near
+    away = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, n) if i != mark and not (
+        x0 <= stats[i, 0] and stats[i, 0] + stats[i, 2] <= x1
+        and y0 <= stats[i, 1] and stats[i, 1] + stats[i, 3] <= y1))
+    return away <= SPECKS_AWAY_SHARE * area
 
 
 def front_ink(ink: np.ndarray, gray: np.ndarray, blobs: Blobs,
