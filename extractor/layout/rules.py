@@ -24,6 +24,7 @@ vouch for nothing: the same print misread the same way in both cells would agree
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from extractor.layout.expr import Resolver, Value, evaluate
@@ -97,17 +98,12 @@ def check_rule(rule: RuleSpec, record: Record) -> list[RuleFailure]:
 
 def _flag_culprits(record: Record, spec: LayoutSpec) -> Record:
     """Each failed rule's cells off by a factor of ten flagged, marked or not."""
-    fields, rows = dict(record.fields), [dict(r) for r in record.indicators]
+    out = record
     for rule in spec.rules:
         for failure in check_rule(rule, record):
             row = _row_of(failure, rule, record)
-            for key in culprits(rule, record, row, failure.cells):
-                k = CellKey.parse(key)
-                target: dict[str, Field] = fields if k.row is None else rows[k.row]
-                name = key if k.row is None else k.name
-                if name in target:
-                    target[name] = target[name].with_flags(validation_flag(failure.rule))
-    return replace(record, fields=fields, indicators=tuple(rows))
+            out = _with_cells(out, culprits(rule, record, row, failure.cells), _flagged(failure.rule))
+    return out
 
 
 def _row_of(failure: RuleFailure, rule: RuleSpec, record: Record) -> int | None:
@@ -127,18 +123,24 @@ def _marked(key: str, mark: tuple[str, ...]) -> bool:
 
 
 def _flag_cells(record: Record, failures: list[tuple[RuleFailure, tuple[str, ...]]]) -> Record:
-    fields = dict(record.fields)
-    rows = [dict(r) for r in record.indicators]
     for failure, mark in failures:
-        flag = validation_flag(failure.rule)
-        for key in (k for k in failure.cells if _marked(k, mark)):
-            k = CellKey.parse(key)
-            if k.row is not None:
-                if k.name in rows[k.row]:
-                    rows[k.row][k.name] = rows[k.row][k.name].with_flags(flag)
-            elif key in fields:
-                fields[key] = fields[key].with_flags(flag)
-    return replace(record, fields=fields, indicators=tuple(rows))
+        marked = (k for k in failure.cells if _marked(k, mark))
+        record = _with_cells(record, marked, _flagged(failure.rule))
+    return record
+
+
+def _flagged(rule: str) -> Callable[[Field], Field]:
+    flag = validation_flag(rule)
+    return lambda f: f.with_flags(flag)
+
+
+def _with_cells(record: Record, keys: Iterable[str], change: Callable[[Field], Field]) -> Record:
+    """The record with `change` made to each of its cells that `keys` names."""
+    named = set(keys)
+    fields = {k: change(f) if k in named else f for k, f in record.fields.items()}
+    rows = tuple({n: change(f) if row_key(i, n) in named else f for n, f in row.items()}
+                 for i, row in enumerate(record.indicators))
+    return replace(record, fields=fields, indicators=rows)
 
 
 def _field(record: Record, key: str) -> Field | None:
@@ -155,10 +157,11 @@ def vouched(record: Record, spec: LayoutSpec) -> set[str]:
                 isinstance(tree.body, ast.Compare) and isinstance(tree.body.ops[0], ast.Eq)):
             continue
         ok, cells = evaluate(tree, _record_resolver(record))
-        terms = [f for k in cells if (f := _field(record, k)) is not None]
-        if ok is not True or len(terms) < len(cells) or any(set(f.flags) & UNKNOWN_TERM for f in terms):
+        terms = {k: f for k in cells if (f := _field(record, k)) is not None}
+        unknown = any(set(f.flags) & UNKNOWN_TERM for f in terms.values())
+        if ok is not True or len(terms) < len(cells) or unknown:
             continue
-        numbers = [k for k in cells if (f := _field(record, k)) is not None and f.value]
+        numbers = [k for k, f in terms.items() if f.value]
         if len(numbers) >= CONFIRM_VALUES:
             out.update(numbers)
     return out
@@ -170,10 +173,7 @@ def _confirm(record: Record, keys: set[str]) -> Record:
             return f
         return replace(f, confidence=max(f.confidence, CONFIRMED_CONFIDENCE), flags=())
 
-    fields = {k: lifted(f) if k in keys else f for k, f in record.fields.items()}
-    rows = tuple({n: lifted(f) if row_key(i, n) in keys else f for n, f in row.items()}
-                 for i, row in enumerate(record.indicators))
-    return replace(record, fields=fields, indicators=rows)
+    return _with_cells(record, keys, lifted)
 
 
 def validate(record: Record, spec: LayoutSpec) -> Record:
