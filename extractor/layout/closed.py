@@ -11,10 +11,9 @@ printed so), is that entry, any bracketed suffix kept as read, and is flagged
 are those of one entry only, in its order, with some dropped (at least DROPPED_KEPT of
 the entry's, and two): a scan's faint or broken glyphs are what recognisers drop, and a
 wording of its own read confidently stays as read. Any other reading is flagged
-`vocabulary` as it is, and so is
-a blank (every indicator row has a name in these columns: a blank the merged cells'
-repetition left is a span the grid lost). Latin letters and digits in a reading count
-as noise where no entry has any.
+`vocabulary` as it is, and so is a blank (every indicator row has a name in these
+columns: a blank the merged cells' repetition left is a span the grid lost). Latin
+letters and digits in a reading count as noise where no entry has any.
 
 An entry is also a vote (`vote`, on the cells as read, before the layout adds flags of
 its own): a reading the engines were unsure of or disagreed on that is an entry (its
@@ -70,9 +69,13 @@ def _entry(text: str, values: tuple[str, ...]) -> str | None:
     exact = {label_key(v): v for v in values}.get(key)
     if exact is not None or not key:
         return exact
-    if not any(LATIN_OR_DIGIT.search(v) for v in values):  # a mark read as 'wr', 'W' aside
-        key = LATIN_OR_DIGIT.sub("", key)
-    return _explains(key, values)
+    return _explains(_without_marks(key, values), values)
+
+
+def _without_marks(key: str, values: tuple[str, ...]) -> str:
+    """A reading's key without Latin letters and digits where no entry has any (a mark
+    read as 'wr', 'W')."""
+    return key if any(LATIN_OR_DIGIT.search(v) for v in values) else LATIN_OR_DIGIT.sub("", key)
 
 
 def snap(field: Field, values: tuple[str, ...]) -> Field:
@@ -109,8 +112,7 @@ def _explains(key: str, values: tuple[str, ...]) -> str | None:
 
 def _with_glyphs_dropped(key: str, values: tuple[str, ...]) -> str | None:
     """The one entry whose glyphs `key`'s are, in order, with some dropped (DROPPED_KEPT)."""
-    if not any(LATIN_OR_DIGIT.search(v) for v in values):
-        key = LATIN_OR_DIGIT.sub("", key)
+    key = _without_marks(key, values)
     found = []
     for v in values:
         want = label_key(v)

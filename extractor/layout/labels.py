@@ -58,12 +58,17 @@ def fuzzy_ratio(want: str, key: str) -> float:
     return ratio if ratio >= MIN_FUZZY else 0.0
 
 
+def ends_with_label(key: str, want: str) -> bool:
+    """A cell's label key is a value (MIN_AFTER_VALUE) followed by the label key `want`
+    (MIN_SUFFIX_LABEL): the ruling between them lost."""
+    return len(want) >= MIN_SUFFIX_LABEL and key.endswith(want) and len(key) - len(want) >= MIN_AFTER_VALUE
+
+
 def before_label(text: str, label_keys: frozenset[str]) -> str | None:
     """A value cell's text without a layout's label read after it (the ruling between the
     value and the next label lost: '威县卫生健康局实施单位'), or None if it ends with none."""
     key = label_key(text)
-    ends = [k for k in label_keys if len(k) >= MIN_SUFFIX_LABEL and key.endswith(k)
-            and len(key) - len(k) >= MIN_AFTER_VALUE]
+    ends = [k for k in label_keys if ends_with_label(key, k)]
     if not ends:
         return None
     want = max(ends, key=len)
@@ -132,10 +137,8 @@ class LabelIndex:
         hits: list[LabelHit] = []
         for label in labels:
             want = label_key(label)
-            if len(want) < MIN_SUFFIX_LABEL:
-                continue
             for key, cells in self.by_key.items():
-                if key.endswith(want) and len(key) - len(want) >= MIN_AFTER_VALUE:
+                if ends_with_label(key, want):
                     hits.extend(LabelHit(AFTER_VALUE, ti, c) for ti, c in cells)
         return hits
 
