@@ -263,8 +263,9 @@ def crossing_seal(segments: list[Segment], seal: np.ndarray, gray: np.ndarray, s
     it, no point lighter than a ghost's grey (GHOST): a ruling carried on by a paler
     seal's stroke in line with it is not one. None when no long ruling misses the seal
     (no print to hold them against)."""
-    off = [s for s in segments if s.end - s.start >= STRONG_PT and share_on(s, seal, scale) < OFF_SEAL]
-    clear = [s for s in off if share_on(s, seal, scale) == 0]
+    shares = [(s, share_on(s, seal, scale)) for s in segments if s.end - s.start >= STRONG_PT]
+    off = [s for s, share in shares if share < OFF_SEAL]
+    clear = [s for s, share in shares if share == 0]
     if not clear:
         return []
     ink_level = float(np.median(darkness(clear, gray, scale)))
