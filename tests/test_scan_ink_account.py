@@ -130,3 +130,13 @@ def test_a_lone_mark_under_a_seal_is_read_and_held_against_its_shape() -> None:
     assert misread.confidence <= FLAGGED_CEILING
     agreed = read_table_cells(0, table, ink, SCALE, two("/")).cells[0]
     assert agreed.text == "/" and not agreed.flags
+
+
+def test_a_pen_circles_arc_over_the_ruling_is_no_confident_dash() -> None:
+    """A pen's circle in the row below pokes over the ruling: its arc, alone at the cell's
+    bottom edge, is a flat bar by its box. Read as a dash at 0.97 it was a silent error; it
+    is the cell read empty, flagged."""
+    ink, table = _page(lambda g: cv2.ellipse(g, (200, 215), (30, 22), 0, 200, 340, 0, 2))
+    jobs, preset = cells_to_lines(0, table, ink, SCALE)
+    got = preset[0]
+    assert not jobs and got.text == "" and Flag.LOW_CONFIDENCE in got.flags

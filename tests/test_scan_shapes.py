@@ -1,6 +1,7 @@
 """Lone marks read from their shape (extractor.scan.shapes): a slash whatever its
 rounded tips, and not a 1 or a 7; a bold dash however a blurred scan thickens its box,
-and not 十; another sheet's print showing through left out."""
+and not 十; another sheet's print showing through left out; a lone stroke at a cell's top
+or bottom edge is a mark from outside."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from extractor.scan.reading import CellReading
-from extractor.scan.shapes import is_lone_dash, is_lone_slash, read_shape
+from extractor.scan.shapes import edge_stroke, is_lone_dash, is_lone_slash, read_shape
 from extractor.scan.thresholds import DASH_CONFIDENCE
 
 SCALE = 200 / 72
@@ -102,3 +103,22 @@ def test_a_dash_sized_piece_of_a_broken_pen_stroke_is_no_dash() -> None:
     cv2.line(dash, (40, 30), (70, 30), 255, 4)
     dash[36:38, 72:74] = 255  # a speck just beside it
     assert read_shape(dash, np.where(dash > 0, 40, 225).astype(np.uint8), SCALE) == CellReading("—", DASH_CONFIDENCE)
+
+
+def _arc_at_bottom(m: np.ndarray) -> None:
+    """The top of a pen's circle drawn in the cell below, poking over the ruling: a
+    shallow arc along the crop's bottom edge."""
+    cv2.ellipse(m, (40, 80), (22, 24), 0, 200, 340, 255, 2)
+
+
+def test_a_lone_stroke_at_a_cells_top_or_bottom_is_a_mark_from_outside() -> None:
+    ink = _cell(_arc_at_bottom)
+    assert edge_stroke(ink, SCALE)
+    assert edge_stroke(np.flipud(ink).copy(), SCALE)  # a seal's arc at the top edge
+
+
+def test_print_clear_of_the_top_and_bottom_is_no_mark_from_outside() -> None:
+    centred = _cell(lambda m: cv2.line(m, (22, 30), (38, 30), 255, 3))
+    left = _cell(lambda m: cv2.line(m, (1, 30), (17, 30), 255, 3))  # aligned left, little padding
+    tall_one = _cell(lambda m: cv2.line(m, (30, 0), (30, 59), 255, 3))  # a 1 filling a tight row
+    assert not any(edge_stroke(ink, SCALE) for ink in (centred, left, tall_one))

@@ -1,7 +1,8 @@
 """A table's cells -> line jobs: each non-empty cell cut into its text lines, each
 line marked if a mark (seal, signature) runs through or near it; cells read from
-their shape alone (shapes.py), empty once a pale seal is faded, or empty holding only
-another sheet's print showing through, set aside.
+their shape alone (shapes.py), empty once a pale seal is faded, empty holding only
+another sheet's print showing through, or empty and flagged holding only a stroke run
+in across its ruling, set aside.
 
     cells_to_lines  line crops of every cell with text, and the cells read without OCR
     unlined         a cell with a mark but no line of text: its shape, or flagged
@@ -21,9 +22,10 @@ from extractor.record import Flag
 from extractor.scan.ink import DOT_PT, PageInk
 from extractor.scan.lines import FAINT, RULING_BAND_PT, components
 from extractor.scan.reading import CellReading
-from extractor.scan.shapes import front_ink, read_shape
+from extractor.scan.shapes import edge_stroke, front_ink, read_shape
 from extractor.scan.text_lines import text_bands
 from extractor.scan.thresholds import (
+    EDGE_STROKE_CONFIDENCE,
     EMPTY_CONFIDENCE,
     FADED_EMPTY_CONFIDENCE,
     GHOST_EMPTY_CONFIDENCE,
@@ -77,6 +79,9 @@ def cells_to_lines(
         if ink.print_grey is not None and np.count_nonzero(
                 front_ink(sub, clean[y0:y1, x0:x1], components(sub), ink.print_grey)[0]) < min_ink:
             preset[ci] = CellReading("", GHOST_EMPTY_CONFIDENCE)  # another sheet's print only
+            continue
+        if edge_stroke(sub, scale):  # a pen's or a seal's stroke the ruling cut: no print
+            preset[ci] = CellReading("", EDGE_STROKE_CONFIDENCE, (Flag.LOW_CONFIDENCE,))
             continue
         near = int(MARK_NEAR_PT * scale)  # a mark the rulings cut off at the cell's border
         mark_rows = marked_rows(ink.marks, text_ink, (x0, y0, x1, y1), near, scale)

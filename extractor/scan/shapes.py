@@ -5,6 +5,7 @@ recognisers misread when it stands alone (— as 一 or 1, / as Z or 7, ≥ as N
     is_lone_dash   one flat bar
     accounts_for_specks  the specks beside a lone mark few or near it
     is_lone_slash  one thin straight stroke rising to the right
+    edge_stroke    one thin stroke at the cell's top or bottom: a mark from outside
     lone_sign      =, ≥, ≤, ＞, ＜ told by the shape of its ink row by row (signs.py)
 """
 
@@ -36,6 +37,7 @@ SLASH_MIN_SLOPE, SLASH_MAX_SLOPE = -1.0, -0.18  # x per row down (< 0: rising to
 # broken into a trail of specks, one of them a dash's size, is no dash
 NEAR_MARK_PT = 2.0  # specks within this of the mark's box are its own
 SPECKS_AWAY_SHARE = 0.5  # ... the ink of those farther, at most this share of the mark's
+EDGE_STROKE_PT = 1.2  # a cell's lone stroke this near its crop's top or bottom ran in from outside
 
 
 def read_shape(
@@ -95,6 +97,25 @@ def front_ink(ink: np.ndarray, gray: np.ndarray, blobs: Blobs,
         return ink, blobs
     kept = np.where(front[labels], ink, 0).astype(ink.dtype)
     return kept, components(kept)
+
+
+def edge_stroke(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:
+    """The cell's ink is one thin stroke (a bar, an arm, an arc: thin along its length,
+    DASH_MAX_THICK_PT) within EDGE_STROKE_PT of the crop's top or bottom edge (the crop
+    is inset from the rulings) and short of its middle, specks aside: print sits on its
+    line, which a cell holds clear of its top and bottom rulings, so this is a piece of a
+    pen's circle or tick, or of a seal's ring, that the ruling cut off from the rest, not
+    what the cell holds. (Its left and right edges tell nothing: print may be aligned to
+    either with little padding.)"""
+    blobs = blobs or components(ink)
+    _, _, stats = blobs
+    kept = glyph_blobs(blobs, scale)
+    if len(kept) != 1 or not accounts_for_specks(blobs, scale):
+        return False
+    _x, y, w, h, area = (int(v) for v in stats[kept[0], :5])
+    height, edge = ink.shape[0], EDGE_STROKE_PT * scale
+    at_edge = (y < edge and y + h < height / 2) or (height - y - h < edge and y > height / 2)
+    return at_edge and area / max(w, h) <= DASH_MAX_THICK_PT * scale
 
 
 def is_lone_dash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:

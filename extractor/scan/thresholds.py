@@ -62,6 +62,7 @@ UNREAD_CONFIDENCE = 0.0  # no engine read anything (or none ran)
 EMPTY_CONFIDENCE = 0.99  # no ink in the cell
 FADED_EMPTY_CONFIDENCE = 0.9  # no ink left once a pale seal over the cell was faded out
 GHOST_EMPTY_CONFIDENCE = 0.9  # ... or once another sheet's print showing through was left out
+EDGE_STROKE_CONFIDENCE = 0.8  # holding only a stroke run in across its ruling: empty, flagged
 DASH_CONFIDENCE = 0.97  # a lone flat bar (shapes.is_lone_dash)
 SLASH_CONFIDENCE = 0.97  # a lone thin diagonal stroke (shapes.is_lone_slash)
 SIGN_CONFIDENCE = 0.97  # a lone comparison sign, =, ≥, ≤, ＞, ＜ (shapes.lone_sign)
