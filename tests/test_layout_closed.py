@@ -109,3 +109,13 @@ def test_a_reading_an_entry_explains_is_taken_on_the_vote_too() -> None:
     voted = vote(column, LEVEL1)
     assert voted[id(column[1])].text == "效益指标" and voted[id(column[1])].flags == ()
     assert vote([*column, _cell("数量指标")], LEVEL1) == {}
+
+
+def test_a_score_read_beside_the_name_without_its_brackets_gets_no_vote() -> None:
+    """产出指标（50分） read 产出指标 / 分50, the engines unsure: 产出指标 explains the name once
+    the digits go as noise, but taken on the vote the score was lost unflagged. The cell is
+    left to `snap`, which flags it. A lone digit beside the name is as often a mark: voted."""
+    column = [_cell("产出指标\n分50"), _cell("效益指标\n7\n1")]
+    voted = vote(column, LEVEL1)
+    assert id(column[0]) not in voted and voted[id(column[1])].text == "效益指标"
+    assert "vocabulary" in snap(Field("产出指标\n分50", None, 0.3, ("low_confidence",)), LEVEL1).flags

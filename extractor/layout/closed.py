@@ -20,14 +20,18 @@ its own): a reading the engines were unsure of or disagreed on that is an entry 
 label key) or that an entry explains as above is taken, the entry's own text in its
 place, when every reading of the column in that form's indicator rows, blanks aside, is
 an entry or explained by one (a column whose cells hold another column's names has lost
-a ruling: none of it is taken). The vocabulary knows nothing of how the engines failed,
-so its word is a second opinion independent of theirs; a misreading that lands on, or
-within an edit of, another entry of a handful of names is unlikely. Nothing else (a
-repeated blank, a row whose rulings were lost, a poorly read header) is lifted this way.
+a ruling: none of it is taken), and that holds no number outside brackets: a number read
+beside the name where no entry has one is a score such as （50分） whose brackets were
+misread (`产出指标\n分50`), which the entry does not account for. The vocabulary knows
+nothing of how the engines failed, so its word is a second opinion independent of
+theirs; a misreading that lands on, or within an edit of, another entry of a handful of
+names is unlikely. Nothing else (a repeated blank, a row whose rulings were lost, a
+poorly read header) is lifted this way.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from rapidfuzz.distance import Levenshtein
@@ -38,6 +42,8 @@ from extractor.models import Cell, Field
 from extractor.record import Flag
 
 SHORT_ENTRY = 4  # entries of up to this many characters snap at one edit, longer at two
+DIGIT = re.compile(r"[0-9]")
+NUMBER = re.compile(r"[0-9]{2,}")
 DROPPED_KEPT = 0.5  # an unsure reading with glyphs dropped keeps at least this share of its entry's
 # an OCR doubt the vocabulary's vote settles, and what a reading it settled reports
 # (mapping.SURE: confident, below a text layer's 1.0)
@@ -55,12 +61,20 @@ def vote(cells: list[Cell], values: tuple[str, ...]) -> dict[int, Cell]:
     out = {}
     for c in cells:
         entry = entries[id(c)]
-        if entry is None or not c.flags or not set(c.flags) <= ENGINE_DOUBTS:
+        if entry is None or not c.flags or not set(c.flags) <= ENGINE_DOUBTS or _loose_digits(c.text, values):
             continue
         suffix = "".join(BRACKETED.findall(normalize_text(c.text)))
         out[id(c)] = replace(c, text=entry + suffix, confidence=max(c.confidence, VOTED_CONFIDENCE),
                              flags=())
     return out
+
+
+def _loose_digits(text: str, values: tuple[str, ...]) -> bool:
+    """A number (two digits or more on a line) in a reading outside its brackets, where no
+    entry has a digit; a lone digit is as often a mark read beside the name."""
+    lines = "\n".join(normalize_text(line) for line in text.splitlines())
+    return not any(DIGIT.search(v) for v in values) and any(
+        NUMBER.search(line) for line in BRACKETED.sub("", lines).splitlines())
 
 
 def _entry(text: str, values: tuple[str, ...]) -> str | None:
