@@ -265,3 +265,35 @@ def test_only_a_label_after_a_value_is_found_at_a_cells_end() -> None:
     assert before_label("某区教育局\n实施单位", keys) == "某区教育局"
     assert before_label("实施单位", keys) is None  # the label alone: no value before it
     assert before_label("部门单位", keys) is None  # a label too short to be told at a cell's end
+
+
+def test_a_key_cell_holding_two_rows_names_reads_both_rows(tmp_path) -> None:
+    """A scan lost the ruling between two rows' 三级指标 cells (and their targets'): one key
+    cell over two rows of 分值 and 得分. Each row is read from its own cells, the names
+    merged in both flagged; read as one row, the second was lost and no flag said so."""
+    table = _table(1, [*TOP, ["产出指标", "数量指标", "a\nb", "1\n2", "1", "10", "9"],
+                       [None, None, None, None, "2", "20", "18"],
+                       ["", "", "c", "3", "3", "70", "70"],
+                       ["总分", None, None, None, None, "100", "97"]],
+                   {**TOP_SPANS, (3, 0): (3, 1), (3, 1): (3, 1), (3, 2): (2, 1), (3, 3): (2, 1),
+                    (6, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    assert [r["weight"].text for r in record.indicators] == ["10", "20", "70"]
+    assert [r["score"].text for r in record.indicators] == ["9", "18", "70"]
+    assert [r["actual"].text for r in record.indicators] == ["1", "2", "3"]
+    assert [r["name"].text for r in record.indicators] == ["a\nb", "a\nb", "c"]
+    assert all("low_confidence" in r["name"].flags for r in record.indicators[:2])
+    assert not record.indicators[2]["name"].flags
+
+
+def test_a_false_ruling_under_one_name_adds_no_row(tmp_path) -> None:
+    """A seal's arc read as a ruling across 分值 and 得分 splits each into a filled cell and
+    an empty one under a key cell of one name: one row, as printed."""
+    table = _table(1, [*TOP, ["产出指标", "数量指标", "a", "1", "1", "10", "9"],
+                       [None, None, None, None, None, "", ""],
+                       ["总分", None, None, None, None, "10", "9"]],
+                   {**TOP_SPANS, (3, 0): (2, 1), (3, 1): (2, 1), (3, 2): (2, 1), (3, 3): (2, 1),
+                    (3, 4): (2, 1), (5, 0): (1, 5)})
+    record = _record([table], tmp_path)
+    assert [r["name"].text for r in record.indicators] == ["a"]
+    assert not record.indicators[0]["name"].flags

@@ -215,26 +215,30 @@ def _indicator_rows(
         ) >= ACROSS
         if merged and not any(ends[i + 1:]):
             return _grade_rows(fill_merged(rows, where, view, spec), spec), False, (ti, key_cell)
-        row: dict[str, Field] = {}
-        where.append({})
-        read_by: dict[int, list[str]] = {}  # cell id -> the columns reading it on this row
-        for c in spec.indicators.columns:
-            col = by_key.get(c.key)
-            cell = _row_cell(view, ti, col, key_cell) if col else None
-            if cell is None or col is None:
-                row[c.key] = MISSING
-                continue
-            read_by.setdefault(id(cell), []).append(c.key)
-            row[c.key] = to_field(voted.get(id(cell), cell), table.page, c.type, col.header.score)
-            if merged:  # the closing label comes later: an indicator row whose rulings were lost
-                row[c.key] = row[c.key].with_flags(Flag.LOW_CONFIDENCE)
-            if c.key in spec.indicators.inherit:
-                where[-1][c.key] = (ti, cell)
-        for keys in read_by.values():  # one cell under two columns: a ruling between them
-            if len(keys) > 1:  # lost, its text may hold both fields
-                for key in keys:
-                    row[key] = row[key].with_flags(Flag.LOW_CONFIDENCE)
-        rows.append(row)
+        ys = [key_cell.y_mid] if merged else rows_in(view, ti, key_cell, others, spec)
+        for y in ys:
+            row: dict[str, Field] = {}
+            where.append({})
+            read_by: dict[int, list[str]] = {}  # cell id -> the columns reading it on this row
+            for c in spec.indicators.columns:
+                col = by_key.get(c.key)
+                cell = _row_cell(view, ti, col, y) if col else None
+                if cell is None or col is None:
+                    row[c.key] = MISSING
+                    continue
+                read_by.setdefault(id(cell), []).append(c.key)
+                row[c.key] = to_field(voted.get(id(cell), cell), table.page, c.type, col.header.score)
+                if merged:  # the closing label comes later: an indicator row whose rulings were lost
+                    row[c.key] = row[c.key].with_flags(Flag.LOW_CONFIDENCE)
+                if c.key in spec.indicators.inherit:
+                    where[-1][c.key] = (ti, cell)
+            for keys in read_by.values():  # one cell under two columns: a ruling between them
+                if len(keys) > 1:  # lost, its text may hold both fields
+                    for key in keys:
+                        row[key] = row[key].with_flags(Flag.LOW_CONFIDENCE)
+            if len(ys) > 1:  # the key cell holds the names of rows a lost ruling merged
+                row[key_col.spec.key] = row[key_col.spec.key].with_flags(Flag.LOW_CONFIDENCE)
+            rows.append(row)
     return _grade_rows(fill_merged(rows, where, view, spec), spec), False, None
 
 
@@ -254,15 +258,40 @@ def _voted_cells(
         for (ti, key_cell), end in zip(key_cells, ends, strict=True):
             if end:
                 break
-            if (cell := _row_cell(view, ti, col, key_cell)) is not None:
+            if (cell := _row_cell(view, ti, col, key_cell.y_mid)) is not None:
                 cells.append(cell)
         out.update(vote(cells, c.values))
     return out
 
 
-def _row_cell(view: FormView, ti: int, col: Column, key_cell: Cell) -> Cell | None:
-    """The cell of column `col` on the indicator row of `key_cell`, in table `ti`."""
-    return view.tables[ti].cell_at(view.x_on(ti, col.x, col.header.table), key_cell.y_mid)
+def _row_cell(view: FormView, ti: int, col: Column, y: float) -> Cell | None:
+    """The cell of column `col` on the indicator row at `y`, in table `ti`."""
+    return view.tables[ti].cell_at(view.x_on(ti, col.x, col.header.table), y)
+
+
+def rows_in(view: FormView, ti: int, key_cell: Cell, others: list[Column], spec: LayoutSpec) -> list[float]:
+    """The y of each indicator row a key cell holds: one, unless ACROSS or more of the
+    columns that are never merged (not `inherit`) print several cells, each filled,
+    within its span, and the key cell prints a line for each: the ruling between two
+    rows' key cells was lost, and each of their rows is read from its own cells (the
+    names, merged, are flagged) rather than one of them lost and the rows below shifted.
+    (A false ruling, a seal's arc or another sheet's, splits a cell into a filled part
+    and an empty one, under a key cell of one name.)"""
+    assert spec.indicators is not None
+    y0, y1 = key_cell.bbox[1] - NUDGE, key_cell.bbox[3] + NUDGE
+    best: list[float] = []
+    split = 0
+    for col in others:
+        if col.spec.key in spec.indicators.inherit:
+            continue
+        x = view.x_on(ti, col.x, col.header.table)
+        cells = [c for c in view.form.tables[ti].cells
+                 if c.bbox[0] <= x <= c.bbox[2] and y0 <= c.bbox[1] and c.bbox[3] <= y1]
+        if len(cells) > 1 and all(c.text.strip() for c in cells):
+            split += 1  # the fewest of these: a false ruling adds cells
+            best = sorted(c.y_mid for c in cells) if not best or len(cells) < len(best) else best
+    lines = len([line for line in key_cell.text.splitlines() if line.strip()])
+    return best if split >= ACROSS and lines >= len(best) else [key_cell.y_mid]
 
 
 def _grade_rows(rows: list[dict[str, Field]], spec: LayoutSpec) -> tuple[dict[str, Field], ...]:
