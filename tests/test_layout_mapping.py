@@ -286,6 +286,27 @@ def test_a_key_cell_holding_two_rows_names_reads_both_rows(tmp_path) -> None:
     assert not record.indicators[2]["name"].flags
 
 
+def _with_confidence(table: Table, row: int, confidence: float) -> Table:
+    from dataclasses import replace
+    cells = tuple(replace(c, confidence=confidence) if c.row == row else c for c in table.cells)
+    return replace(table, cells=cells)
+
+
+def test_a_header_misread_a_glyph_off_doubts_only_the_readings_not_sure_alone(tmp_path) -> None:
+    """实际完戍值 (a glyph misread) still names its column. Its doubt stays on a reading two
+    engines agreed on (0.95), where a poorly printed region makes a shared misreading
+    likelier; a reading one engine was sure of alone (0.99) is not flagged for it."""
+    header = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完戍值", "分值", "得分"]
+    rows = [TOP[0], TOP[1], header, ["产出指标", "数量指标", "a", "≥5个", "6个", "10", "10"],
+            ["", "", "b", "≥5个", "7个", "10", "10"], ["总分", None, None, None, None, "20", "20"]]
+    table = _table(1, rows, {**TOP_SPANS, (5, 0): (1, 5)})
+    table = _with_confidence(_with_confidence(table, 3, 0.99), 4, 0.95)
+    record = _record([table], tmp_path)
+    sure, agreed = (r["actual"] for r in record.indicators)
+    assert sure.text == "6个" and not sure.flags and sure.confidence == 0.99
+    assert agreed.text == "7个" and "low_confidence" in agreed.flags
+
+
 def test_a_false_ruling_under_one_name_adds_no_row(tmp_path) -> None:
     """A seal's arc read as a ruling across 分值 and 得分 splits each into a filled cell and
     an empty one under a key cell of one name: one row, as printed."""

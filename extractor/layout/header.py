@@ -5,8 +5,8 @@ too poorly to match is known by its place: among the header cells between its
 found neighbours, one for each missing column, in the layout's order; or one of
 the two body columns under a header cell that two headers merged into (a ruling
 lost). Its cells are flagged. A header matched fuzzily keeps its match's score,
-so its cells are flagged too: on scans made elsewhere, that doubt catches
-readings the engines were wrongly sure of.
+which the mapping takes off the readings under it that were not READ_ALONE sure
+(mapping.label_doubt): a poorly read header marks a poorly printed region.
 """
 
 from __future__ import annotations

@@ -90,6 +90,7 @@ class LabelHit:
     score: float  # 1.0 exact; below for a fuzzy match
     table: int  # index into FormInstance.tables
     cell: Cell
+    fuzzy: bool = False  # matched fuzzily (a glyph or two misread), at its ratio
 
 
 class LabelIndex:
@@ -151,7 +152,7 @@ class LabelIndex:
             for key, cells in self.by_key.items():
                 ratio = fuzzy_ratio(want, key)
                 if ratio:
-                    hits.extend(LabelHit(ratio * 0.95, ti, c) for ti, c in cells)
+                    hits.extend(LabelHit(ratio * 0.95, ti, c, fuzzy=True) for ti, c in cells)
         return hits
 
     def found(self, label_sets: tuple[tuple[str, ...], ...]) -> float:
