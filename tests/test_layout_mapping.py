@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from extractor.layout.choose import map_form
 from extractor.layout.spec import load_layouts
-from extractor.models import Cell, FormInstance, Table
+from extractor.models import Cell, Field, FormInstance, Table
 from extractor.record import Flag
 
 from .conftest import ROOT
@@ -318,3 +318,26 @@ def test_a_false_ruling_under_one_name_adds_no_row(tmp_path) -> None:
     record = _record([table], tmp_path)
     assert [r["name"].text for r in record.indicators] == ["a"]
     assert not record.indicators[0]["name"].flags
+
+
+def test_a_closed_column_reading_as_its_names_is_that_column_whatever_its_header(tmp_path) -> None:
+    """二级指标 read as noise: the header cell between 一级指标 and 三级指标 is its header by
+    place (INFERRED, cells flagged). Every cell under it reads as one of its vocabulary's
+    names, which no other column holds: the column is known, its cells not flagged. One
+    cell reading as no name leaves the column's doubt on all of them."""
+    header = ["一级指标", "亢戌伹买", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+
+    def level2(second: str) -> list[Field]:
+        rows = [TOP[0], TOP[1], header, ["产出指标", "数量指标", "a", "≥5个", "6个", "10", "10"],
+                ["", second, "b", "≥5个", "6个", "10", "10"], ["总分", None, None, None, None, "20", "20"]]
+        table = _table(1, rows, {**TOP_SPANS, (3, 0): (2, 1), (5, 0): (1, 5)})
+        spec = (ROOT / "tests" / "data" / "mini-layout.yaml").read_text(encoding="utf-8").replace(
+            "    level2: 二级指标\n", "    level2: {label: 二级指标, values: [数量指标, 质量指标]}\n")
+        (tmp_path / "mini.yaml").write_text(spec, encoding="utf-8")
+        form = FormInstance((1,), (table,), ())
+        got = map_form(form, load_layouts(tmp_path), 0.0)
+        assert isinstance(got, tuple)
+        return [r["level2"] for r in got[1].indicators]
+
+    assert [(f.text, f.flags) for f in level2("质量指标")] == [("数量指标", ()), ("质量指标", ())]
+    assert all(Flag.LOW_CONFIDENCE in f.flags for f in level2("质重"))

@@ -27,6 +27,10 @@ nothing of how the engines failed, so its word is a second opinion independent o
 theirs; a misreading that lands on, or within an edit of, another entry of a handful of
 names is unlikely. Nothing else (a repeated blank, a row whose rulings were lost, a
 poorly read header) is lifted this way.
+
+The names also tell a column (`names_column`): one whose readings are all entries is
+the column those names belong to, though its header was misread (found by its place,
+or matched fuzzily); its header's doubt is not carried into its cells.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ DROPPED_KEPT = 0.5  # an unsure reading with glyphs dropped keeps at least this 
 # (mapping.SURE: confident, below a text layer's 1.0)
 ENGINE_DOUBTS = frozenset({Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE})
 VOTED_CONFIDENCE = 0.9
+MIN_NAMED = 2  # names_column: at least this many names read
 
 
 def vote(cells: list[Cell], values: tuple[str, ...]) -> dict[int, Cell]:
@@ -67,6 +72,15 @@ def vote(cells: list[Cell], values: tuple[str, ...]) -> dict[int, Cell]:
         out[id(c)] = replace(c, text=entry + suffix, confidence=max(c.confidence, VOTED_CONFIDENCE),
                              flags=())
     return out
+
+
+def names_column(cells: list[Cell], values: tuple[str, ...]) -> bool:
+    """Every reading of a closed column, blanks aside, is exactly one of its entries, and
+    at least MIN_NAMED are: the column is the one these names belong to (the vocabularies
+    of 一级 and 二级指标 share no entry), whatever its header was read as."""
+    keys = {label_key(v) for v in values}
+    read = [k for c in cells if (k := label_key(c.text))]
+    return len(read) >= MIN_NAMED and all(k in keys for k in read)
 
 
 def _loose_digits(text: str, values: tuple[str, ...]) -> bool:

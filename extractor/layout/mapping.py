@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 
 from extractor.compare import normalize_text
-from extractor.layout.closed import snap, vote
+from extractor.layout.closed import names_column, snap, vote
 from extractor.layout.header import (
     INFERRED_HEADER,
     Column,
@@ -217,7 +217,7 @@ def _indicator_rows(
     key_cells = _column_cells(view, key_col)
     ends = [any(id(c) in end_cells and c.bbox[1] - NUDGE <= k.y_mid <= c.bbox[3] + NUDGE
                 for c in view.form.tables[ti].cells) for ti, k in key_cells]
-    voted = _voted_cells(view, spec, by_key, key_cells, ends)
+    voted, named = _voted_cells(view, spec, by_key, key_cells, ends)
     for i, (ti, key_cell) in enumerate(key_cells):
         table = view.form.tables[ti]
         if ends[i]:
@@ -240,7 +240,8 @@ def _indicator_rows(
                     continue
                 read_by.setdefault(id(cell), []).append(c.key)
                 read = voted.get(id(cell), cell)
-                row[c.key] = to_field(read, table.page, c.type, label_doubt(read, col.header))
+                doubt = 1.0 if c.key in named else label_doubt(read, col.header)
+                row[c.key] = to_field(read, table.page, c.type, doubt)
                 if merged:  # the closing label comes later: an indicator row whose rulings were lost
                     row[c.key] = row[c.key].with_flags(Flag.LOW_CONFIDENCE)
                 if c.key in spec.indicators.inherit:
@@ -258,11 +259,15 @@ def _indicator_rows(
 def _voted_cells(
     view: FormView, spec: LayoutSpec, by_key: dict[str, Column],
     key_cells: list[tuple[int, Cell]], ends: list[bool],
-) -> dict[int, Cell]:
+) -> tuple[dict[int, Cell], set[str]]:
     """Each closed column's cells in the indicator rows (up to the closing row) as its
-    vocabulary's vote takes them (closed.vote), by id."""
+    vocabulary's vote takes them (closed.vote), by id; and the closed columns whose cells
+    then all read as entries of their vocabulary (closed.names_column): whatever doubt
+    their header's match left (inferred by place, matched fuzzily), the column is the
+    one its names say."""
     assert spec.indicators is not None
     out: dict[int, Cell] = {}
+    named: set[str] = set()
     for c in spec.indicators.columns:
         col = by_key.get(c.key)
         if not c.values or col is None:
@@ -273,8 +278,11 @@ def _voted_cells(
                 break
             if (cell := _row_cell(view, ti, col, key_cell.y_mid)) is not None:
                 cells.append(cell)
-        out.update(vote(cells, c.values))
-    return out
+        voted = vote(cells, c.values)
+        out.update(voted)
+        if names_column([voted.get(id(cell), cell) for cell in cells], c.values):
+            named.add(c.key)
+    return out, named
 
 
 def _row_cell(view: FormView, ti: int, col: Column, y: float) -> Cell | None:
