@@ -76,16 +76,17 @@ def cells_to_lines(
             elif np.count_nonzero(ink.seal[y0:y1, x0:x1]) >= min_ink:
                 preset[ci] = under_faded_seal(ink, (x0, y0, x1, y1), scale)
             continue
+        blobs = components(sub)
         if ink.print_grey is not None and np.count_nonzero(
-                front_ink(sub, clean[y0:y1, x0:x1], components(sub), ink.print_grey)[0]) < min_ink:
+                front_ink(sub, clean[y0:y1, x0:x1], blobs, ink.print_grey)[0]) < min_ink:
             preset[ci] = CellReading("", GHOST_EMPTY_CONFIDENCE)  # another sheet's print only
             continue
-        if edge_stroke(sub, scale):  # a pen's or a seal's stroke the ruling cut: no print
+        if edge_stroke(sub, scale, blobs):  # a pen's or a seal's stroke the ruling cut: no print
             preset[ci] = CellReading("", EDGE_STROKE_CONFIDENCE, (Flag.LOW_CONFIDENCE,))
             continue
         near = int(MARK_NEAR_PT * scale)  # a mark the rulings cut off at the cell's border
         mark_rows = marked_rows(ink.marks, text_ink, (x0, y0, x1, y1), near, scale)
-        shape = read_shape(sub, clean[y0:y1, x0:x1], scale)
+        shape = read_shape(sub, clean[y0:y1, x0:x1], scale, blobs)
         if shape and not len(mark_rows):
             preset[ci] = shape
             continue
