@@ -300,8 +300,7 @@ def rows_in(view: FormView, ti: int, key_cell: Cell, others: list[Column], spec:
     and an empty one, under a key cell of one name.)"""
     assert spec.indicators is not None
     y0, y1 = key_cell.bbox[1] - NUDGE, key_cell.bbox[3] + NUDGE
-    best: list[float] = []
-    split = 0
+    splits = []  # per column split under the key cell: its cells there, all filled
     for col in others:
         if col.spec.key in spec.indicators.inherit:
             continue
@@ -309,10 +308,12 @@ def rows_in(view: FormView, ti: int, key_cell: Cell, others: list[Column], spec:
         cells = [c for c in view.form.tables[ti].cells
                  if c.bbox[0] <= x <= c.bbox[2] and y0 <= c.bbox[1] and c.bbox[3] <= y1]
         if len(cells) > 1 and all(c.text.strip() for c in cells):
-            split += 1  # the fewest of these: a false ruling adds cells
-            best = sorted(c.y_mid for c in cells) if not best or len(cells) < len(best) else best
-    lines = len([line for line in key_cell.text.splitlines() if line.strip()])
-    return best if split >= ACROSS and lines >= len(best) else [key_cell.y_mid]
+            splits.append(cells)
+    if len(splits) < ACROSS:
+        return [key_cell.y_mid]
+    fewest = min(splits, key=len)  # a false ruling adds cells
+    lines = sum(1 for line in key_cell.text.splitlines() if line.strip())
+    return sorted(c.y_mid for c in fewest) if lines >= len(fewest) else [key_cell.y_mid]
 
 
 def _grade_rows(rows: list[dict[str, Field]], spec: LayoutSpec) -> tuple[dict[str, Field], ...]:
