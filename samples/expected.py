@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from extractor.layout.mapping import check_grade
+from extractor.layout.indicators import check_grade
 from extractor.layout.rules import validate
 from extractor.layout.spec import LayoutSpec
 from extractor.layout.types import parse_value

@@ -1,4 +1,4 @@
-"""Indicator rows on synthetic grids (extractor/layout/mapping.py): merged 一级/二级指标
+"""Indicator rows on synthetic grids (extractor/layout/indicators.py): merged 一级/二级指标
 cells repeated into every row they span, across a page break both ways; the closing row
 known by its shape as well as its label; a table that never reaches it flagged
 rows_incomplete, with its total cells."""

@@ -1,6 +1,6 @@
 import pytest
 
-from extractor.layout.mapping import to_field
+from extractor.layout.fields import to_field
 from extractor.layout.types import FORMAT_FLAG, IMPLAUSIBLE_FLAG, as_dash, grade_vocabulary, parse_value
 from extractor.models import Cell
 

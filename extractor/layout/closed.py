@@ -50,7 +50,7 @@ DIGIT = re.compile(r"[0-9]")
 NUMBER = re.compile(r"[0-9]{2,}")
 DROPPED_KEPT = 0.5  # an unsure reading with glyphs dropped keeps at least this share of its entry's
 # an OCR doubt the vocabulary's vote settles, and what a reading it settled reports
-# (mapping.SURE: confident, below a text layer's 1.0)
+# (fields.SURE: confident, below a text layer's 1.0)
 ENGINE_DOUBTS = frozenset({Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE})
 VOTED_CONFIDENCE = 0.9
 MIN_NAMED = 2  # names_column: at least this many names read

@@ -6,7 +6,7 @@ found neighbours, one for each missing column, in the layout's order; or one of
 the two body columns under a header cell that two headers merged into (a ruling
 lost). Its cells are flagged. A header matched fuzzily keeps its match's score,
 which the mapping takes off the readings under it that were not READ_ALONE sure
-(mapping.label_doubt): a poorly read header marks a poorly printed region.
+(fields.label_doubt): a poorly read header marks a poorly printed region.
 """
 
 from __future__ import annotations

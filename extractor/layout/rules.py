@@ -33,7 +33,7 @@ from extractor.models import Field, Record, RuleFailure
 from extractor.record import CellKey, Flag, row_key, validation_flag
 
 CONFIRM_VALUES = 3  # an equality holding over at least this many numbers vouches for them
-CONFIRMED_CONFIDENCE = 0.9  # what a number a holding equality vouches for reports (mapping.SURE)
+CONFIRMED_CONFIDENCE = 0.9  # what a number a holding equality vouches for reports (fields.SURE)
 READING_DOUBTS = frozenset({Flag.LOW_CONFIDENCE, Flag.ENGINES_DISAGREE})
 UNKNOWN_TERM = frozenset({Flag.MISSING, Flag.FORMAT, Flag.UNREADABLE})  # a term the sum could not add
 
