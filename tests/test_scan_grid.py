@@ -124,6 +124,29 @@ def test_a_ruling_carried_on_by_a_ghost_does_not_join_two_tables(form) -> None:
     assert [len(t.cells) for t in tables] == [9, 9]
 
 
+def test_a_faded_copys_thin_rulings_are_kept_and_a_short_grey_stroke_is_not() -> None:
+    """On a faded copy the paper and the ink lie close (here 234 and 190), and a thin
+    ruling, blurred, prints much lighter than the thick ones that set the ink's level:
+    a long straight piece that light is still a ruling; a short one (a grey seal's bar,
+    a pen's stroke) is not."""
+    from extractor.grid.build import Segment
+    from extractor.scan.lines import drop_faint
+
+    shape = (int(300 * SCALE), int(600 * SCALE))
+    gray = np.full(shape, 234, np.uint8)
+    thick = [Segment(True, y, 60, 540) for y in (40.0, 260.0)] + [
+        Segment(False, x, 40, 260) for x in (60.0, 540.0)]
+    thin = [Segment(True, 150.0, 60, 540), Segment(False, 300.0, 40, 260)]
+    stroke = Segment(True, 100.0, 350, 395)  # 45 pt, as light as the thin rulings
+    for r, level in [*((r, 190) for r in thick), *((r, 214) for r in (*thin, stroke))]:
+        a, b, at = int(r.start * SCALE), int(r.end * SCALE), int(r.at * SCALE)
+        if r.horizontal:
+            gray[at - 1:at + 2, a:b] = level
+        else:
+            gray[a:b, at - 1:at + 2] = level
+    assert drop_faint([*thick, *thin, stroke], gray, SCALE) == [*thick, *thin]
+
+
 def test_fax_like_binarised_page(form) -> None:
     image, truth = form
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)

@@ -29,6 +29,14 @@ MIN_LINE_PT = 10.0  # a ruling piece is at least this long after repair
 MAX_THICK_PT = 2.4  # thicker than this is a bar, a seal ring or an edge, not a ruling
 MAX_BOW_PT = 1.2  # a ruling's centre line wanders less than this along its length
 FAINT = 0.35  # a piece lighter than ink + FAINT * (paper - ink) is not printed ruling
+# ... and a piece LONG_PT or longer lighter than ink + FAINT_LONG * (paper - ink): on a faded
+# copy a thin ruling, blurred over a pixel or two, prints far lighter than the thick ones that
+# set the ink's level; a long straight piece is no seal's stroke (a ring's straight stretches
+# are short) nor a pen's. Another sheet's rulings showing through sit lighter still (GHOST).
+# Measured on the tuning split (30, 60 and 130 pt tried: 30 added a false ruling through a
+# typical page's 一级指标 cells, 130 missed a faded page's shorter rulings)
+FAINT_LONG = 0.6
+LONG_PT = 60.0
 GHOST = 0.65  # a piece is cut where it runs lighter than ink + GHOST * (paper - ink),
 FAINT_RUN_PT = 10.0  # ... this far,
 FAINT_BAND_PT = 3.0  # ... over the whole band this far either side of it,
@@ -198,12 +206,17 @@ def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[
     n = PAPER_SAMPLES
     paper = float(np.median(gray[:: max(1, gray.shape[0] // n), :: max(1, gray.shape[1] // n)]))
     limit = ink_level + FAINT * (paper - ink_level)
+    long_limit = ink_level + FAINT_LONG * (paper - ink_level)
     ghost = ink_level + GHOST * (paper - ink_level)
+
+    def ok(s: Segment, lv: float) -> bool:
+        return lv <= (long_limit if s.end - s.start >= LONG_PT else limit)
+
     parts = [_dark_parts(s, gray, scale, ghost, paper) for s in segments]
     if all(len(p) == 1 and p[0] is s for p, s in zip(parts, segments, strict=True)):
-        return [s for s, lv in zip(segments, levels, strict=True) if lv <= limit]
+        return [s for s, lv in zip(segments, levels, strict=True) if ok(s, lv)]
     pieces = [p for ps in parts for p in ps]
-    return [s for s, lv in zip(pieces, darkness(pieces, gray, scale), strict=True) if lv <= limit]
+    return [s for s, lv in zip(pieces, darkness(pieces, gray, scale), strict=True) if ok(s, lv)]
 
 
 def _dark_parts(
