@@ -237,7 +237,8 @@ def test_a_tables_lost_outer_rulings_are_restored_from_where_its_rulings_end() -
     rulings run on past the first ruling they cross and end together, at the lost edge;
     the header row above that first ruling is a row of the table again. Two tables
     stacked, their left walls lost and their rows' left ends aligned, get a wall each,
-    not one joining them; two rulings ending together are not an edge."""
+    not one joining them (a ruling beside them, the page's dark edge, does not show the
+    table running on between them); two rulings ending together are not an edge."""
     from extractor.grid.build import Segment
     from extractor.scan.edges import restore_edges
     from extractor.scan.lines import GRID_TOL_PT, JOIN_TOL_PT, STRONG_PT
@@ -249,7 +250,8 @@ def test_a_tables_lost_outer_rulings_are_restored_from_where_its_rulings_end() -
     assert [len(t.cells) for t in tables] == [4]  # two rows of two (one row without the edge)
     no_walls = [Segment(True, y, 80, 540) for y in (100.0, 140.0, 180.0, 260.0, 300.0, 340.0)] + [
         Segment(False, x, y0, y1) for x in (300.0, 540.0) for y0, y1 in ((100, 180), (260, 340))]
-    tables, _ = find_tables(page, SCALE, 1, also=no_walls)
+    page_edge = Segment(False, 580.0, 0, 400)  # the scanner's dark edge beside both, crossing neither
+    tables, _ = find_tables(page, SCALE, 1, also=[*no_walls, page_edge])
     assert [len(t.cells) for t in tables] == [4, 4]  # (two cells each without their walls)
     two = [Segment(True, y, 80, 540) for y in (140.0, 180.0)] + [
         Segment(False, x, 100, 180) for x in (80.0, 540.0)]

@@ -35,43 +35,51 @@ def restore_edges(pieces: list[Segment], long_pt: float, line_tol: float, cross_
     return pieces + added
 
 
-def _overhang(p: Segment, others: list[Segment], first: bool, tol: float) -> tuple[float, float] | None:
-    """(where `p` ends, where it lies) if it runs on past the last of `others` it crosses
-    on that side, by MIN_OVERHANG_PT or more; None if it does not or crosses none."""
+def _overhang(p: Segment, others: list[Segment], first: bool, tol: float) -> tuple[float, Segment] | None:
+    """(where `p` ends, `p`) if it runs on past the last of `others` it crosses on that
+    side, by MIN_OVERHANG_PT or more; None if it does not or crosses none."""
     crossed = [o.at for o in others
                if o.start - tol <= p.at <= o.end + tol and p.start - tol <= o.at <= p.end + tol]
     if not crossed:
         return None
     end, last = (p.start, min(crossed)) if first else (p.end, max(crossed))
-    return (end, p.at) if abs(last - end) >= MIN_OVERHANG_PT else None
+    return (end, p) if abs(last - end) >= MIN_OVERHANG_PT else None
 
 
 def _aligned(
-    ends: list[tuple[float, float]], horizontal: bool, along: list[Segment], line_tol: float, tol: float
+    ends: list[tuple[float, Segment]], horizontal: bool, along: list[Segment], line_tol: float, tol: float
 ) -> list[Segment]:
     """A ruling along each run of MIN_ALIGNED or more ends lying on one line, where the
-    table runs on between them: a ruling of `along` (the edge's direction) covers the
-    stretch between each two (two tables stacked, their left ends aligned, are two)."""
+    table runs on between them: a ruling of `along` (the edge's direction) that one of
+    each two neighbours crosses covers the stretch between them (two tables stacked,
+    their left ends aligned, are two; the page's dark edge, which none crosses, joins
+    nothing)."""
     out: list[Segment] = []
-    group: list[tuple[float, float]] = []
-    for end in [*sorted(ends), None]:
+    group: list[tuple[float, Segment]] = []
+    for end in [*sorted(ends, key=lambda e: (e[0], e[1].at)), None]:
         if end is not None and (not group or end[0] - group[0][0] <= line_tol):
             group.append(end)
             continue
         line = statistics.median(e for e, _ in group) if group else 0.0
-        for run in _runs(sorted(at for _, at in group), along, tol):
+        for run in _runs(sorted((p for _, p in group), key=lambda p: p.at), along, tol):
             if len(run) >= MIN_ALIGNED:
-                out.append(Segment(horizontal, line, run[0], run[-1]))
+                out.append(Segment(horizontal, line, run[0].at, run[-1].at))
         group = [end] if end is not None else []
     return out
 
 
-def _runs(ats: list[float], along: list[Segment], tol: float) -> list[list[float]]:
-    """`ats` parted where no ruling of `along` covers the stretch between two of them."""
-    runs: list[list[float]] = []
-    for at in ats:
-        if runs and any(p.start - tol <= runs[-1][-1] and at <= p.end + tol for p in along):
-            runs[-1].append(at)
+def _runs(rulings: list[Segment], along: list[Segment], tol: float) -> list[list[Segment]]:
+    """`rulings` (in order) parted where no ruling of `along` that one of two neighbours
+    crosses covers the stretch between them."""
+    runs: list[list[Segment]] = []
+    for r in rulings:
+        if runs and any(_covers(p, runs[-1][-1], r, tol) for p in along):
+            runs[-1].append(r)
         else:
-            runs.append([at])
+            runs.append([r])
     return runs
+
+
+def _covers(p: Segment, a: Segment, b: Segment, tol: float) -> bool:
+    return (p.start - tol <= a.at and b.at <= p.end + tol
+            and (a.start - tol <= p.at <= a.end + tol or b.start - tol <= p.at <= b.end + tol))
