@@ -232,32 +232,6 @@ def test_rulings_crossing_a_seal_are_kept_for_the_grid_found_without_its_ink() -
     assert [len(t.cells) for t in tables] == [2]
 
 
-def test_a_tables_lost_outer_rulings_are_restored_from_where_its_rulings_end() -> None:
-    """A continuation's top ruling lost (faded, cut by the page's edge): its column
-    rulings run on past the first ruling they cross and end together, at the lost edge;
-    the header row above that first ruling is a row of the table again. Two tables
-    stacked, their left walls lost and their rows' left ends aligned, get a wall each,
-    not one joining them (a ruling beside them, the page's dark edge, does not show the
-    table running on between them); two rulings ending together are not an edge."""
-    from extractor.grid.build import Segment
-    from extractor.scan.edges import restore_edges
-    from extractor.scan.lines import GRID_TOL_PT, JOIN_TOL_PT, STRONG_PT
-
-    page = np.zeros((int(400 * SCALE), int(600 * SCALE)), np.uint8)  # no ink: the rulings given
-    no_top = [Segment(True, y, 80, 540) for y in (140.0, 180.0)] + [
-        Segment(False, x, 100, 180) for x in (80.0, 300.0, 540.0)]
-    tables, _ = find_tables(page, SCALE, 1, also=no_top)
-    assert [len(t.cells) for t in tables] == [4]  # two rows of two (one row without the edge)
-    no_walls = [Segment(True, y, 80, 540) for y in (100.0, 140.0, 180.0, 260.0, 300.0, 340.0)] + [
-        Segment(False, x, y0, y1) for x in (300.0, 540.0) for y0, y1 in ((100, 180), (260, 340))]
-    page_edge = Segment(False, 580.0, 0, 400)  # the scanner's dark edge beside both, crossing neither
-    tables, _ = find_tables(page, SCALE, 1, also=[*no_walls, page_edge])
-    assert [len(t.cells) for t in tables] == [4, 4]  # (two cells each without their walls)
-    two = [Segment(True, y, 80, 540) for y in (140.0, 180.0)] + [
-        Segment(False, x, 100, 180) for x in (80.0, 540.0)]
-    assert restore_edges(two, STRONG_PT, GRID_TOL_PT, JOIN_TOL_PT) == two
-
-
 def test_no_table_on_blank_page() -> None:
     blank = np.full((int(842 * SCALE), int(595 * SCALE)), 250, np.uint8)
     prep = prepare_page(blank, SCALE)

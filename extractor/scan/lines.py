@@ -6,8 +6,6 @@
                         straight, thin part of it (a seal arc bows, a signature
                         slopes, the scanner's dark edge is thick)
     drop_faint          pieces much lighter than the rulings (a grey seal's ring)
-    restore_edges       a table's outer ruling lost, restored from where its
-                        column (or row) rulings end together (edges.py)
     keep_ruled          pieces that meet two long rulings, trimmed to them
     segments_to_tables  (grid/build.py, shared with the text path): fine grid,
                         merged cells with row and column spans
@@ -24,7 +22,6 @@ import numpy as np
 from extractor.grid.build import Segment, segments_to_tables
 from extractor.models import Table
 from extractor.scan.along import darkness, lightest, runs_on, share_on
-from extractor.scan.edges import restore_edges
 
 MIN_PIECE_PT = 12.0  # opening kernel: longer than a (bold) CJK glyph stroke at 9-10.5 pt
 GAP_PT = 8.0  # breaks shorter than this are closed
@@ -80,7 +77,7 @@ def find_tables(
     if marks is not None:
         pieces = [p for p in bridge_marked_gaps(pieces, marks, scale) if share_on(p, marks, scale) < ON_MARK]
     pieces += also or []
-    segments = keep_ruled(restore_edges(pieces, STRONG_PT, GRID_TOL_PT, JOIN_TOL_PT))
+    segments = keep_ruled(pieces)
     return segments_to_tables(segments, page, tol=GRID_TOL_PT, min_cover=MIN_COVER), segments
 
 
