@@ -33,8 +33,8 @@ FAINT = 0.35  # a piece lighter than ink + FAINT * (paper - ink) is not printed 
 # copy a thin ruling, blurred over a pixel or two, prints far lighter than the thick ones that
 # set the ink's level; a long straight piece is no seal's stroke (a ring's straight stretches
 # are short) nor a pen's. Another sheet's rulings showing through sit lighter still (GHOST).
-# Measured on the tuning split (30, 60 and 130 pt tried: 30 added a false ruling through a
-# typical page's 一级指标 cells, 130 missed a faded page's shorter rulings)
+# Measured on the tuning split (30, 60 and 130 pt tried: at 30 a typical page's 一级指标 cells
+# read worse, a shorter grey piece kept; 130 missed a faded page's shorter rulings)
 FAINT_LONG = 0.6
 LONG_PT = 60.0
 GHOST = 0.65  # a piece is cut where it runs lighter than ink + GHOST * (paper - ink),
@@ -196,8 +196,9 @@ def _straight_part(comp: np.ndarray, scale: float) -> tuple[float, int, int] | N
 
 
 def drop_faint(segments: list[Segment], gray: np.ndarray, scale: float) -> list[Segment]:
-    """Drop pieces whose ink is much lighter than the long rulings' (seal ink in grey),
-    once pieces are cut where they run a ghost's grey (_dark_parts)."""
+    """Drop pieces whose ink is much lighter than the long rulings' (seal ink in grey;
+    a piece LONG_PT or longer may be lighter, FAINT_LONG), once pieces are cut where they
+    run a ghost's grey (_dark_parts)."""
     levels = darkness(segments, gray, scale)
     strong = [lv for s, lv in zip(segments, levels, strict=True) if s.end - s.start >= STRONG_PT]
     if not strong:
