@@ -87,6 +87,9 @@ class FormInstance:
     # per table, (scale, offset) taking its x to the first table's: x0 = scale * x + offset
     # (a page the form runs onto may sit at its own offset and scale); () for identity
     x_maps: tuple[tuple[float, float], ...] = ()
+    # the tables (indices) with a row of text under their bottom edge, outside the grid:
+    # a row whose bottom ruling a scan lost (split.row_below)
+    rows_below: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

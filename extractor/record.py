@@ -135,7 +135,7 @@ class Flag(StrEnum):
     MISSING = "missing"
     VOCABULARY = "vocabulary"
     FORMAT = "validation:format"  # a typed value does not parse
-    ROWS_INCOMPLETE = "rows_incomplete"  # the indicator table never reached its closing row
+    ROWS_INCOMPLETE = "rows_incomplete"  # rows may be missing: no closing row, or a row read outside the grid
     LAYOUT_UNCERTAIN = "layout_uncertain"  # under its layout's title, too poorly read to fit it well
 
 

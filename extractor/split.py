@@ -20,6 +20,7 @@ open form that has not yet printed them, its walls taken for the open table's.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ from extractor.models import DocumentError, FormInstance, PageReading, Table, Te
 
 MIN_START_LABELS = 2
 MIN_HEADER_LABELS = 3  # indicator column headers a first row prints to continue a form by them
+ROW_BELOW_GAP = 0.5  # row heights between a table's bottom and a line of its lost row, at most
+ROW_BELOW_WIDTH = 0.5  # share of the table's width such a line runs across, at least
 
 
 XMap = tuple[float, float]  # (scale, offset): x on the other table = scale * x + offset
@@ -44,6 +47,7 @@ class _Open:
     closed: bool = False
     to_first: list[XMap] = field(default_factory=lambda: [(1.0, 0.0)])  # each table's x map
     fitted: bool = False  # a table joined by its fitted columns (FormInstance.x_maps kept)
+    rows_below: list[int] = field(default_factory=list)  # FormInstance.rows_below
 
 
 def _start_keys(layouts: list[LayoutSpec]) -> list[set[str]]:
@@ -102,6 +106,21 @@ def opens_indicators(form_tables: list[Table], table: Table, above: tuple[TextLi
     return False
 
 
+def row_below(table: Table, lines: tuple[TextLine, ...]) -> bool:
+    """A line of text hugging the bottom edge of a table that does not close its form
+    (within ROW_BELOW_GAP of its median row height) and running across ROW_BELOW_WIDTH of
+    its width: a row of the table whose bottom ruling a scan lost, read as one line
+    outside the grid (a faded copy's last row before a page break). A page's footer is
+    narrow; a note under a form follows its closing row."""
+    heights = sorted(b - a for a, b in itertools.pairwise(table.row_edges))
+    if not heights:
+        return False
+    row, (x0, _, x1, bottom) = heights[len(heights) // 2], table.bbox
+    return any(ln.bbox[1] <= bottom + ROW_BELOW_GAP * row
+               and min(ln.bbox[2], x1) - max(ln.bbox[0], x0) >= ROW_BELOW_WIDTH * (x1 - x0)
+               for ln in lines)
+
+
 def _lines_between(reading: PageReading, top: float, bottom: float) -> tuple[TextLine, ...]:
     return tuple(ln for ln in reading.lines if top <= ln.bbox[1] and ln.bbox[3] <= bottom + 1)
 
@@ -137,6 +156,8 @@ def split_forms(
             forms[-1].lines_below = _lines_between(reading, table.bbox[3], nxt)
             if {closing_key(c.text) for c in table.cells} & end_keys:
                 forms[-1].closed = True
+            elif row_below(table, forms[-1].lines_below):
+                forms[-1].rows_below.append(len(forms[-1].tables) - 1)
         if not used and (reading.tables or reading.lines):
             errors.append(_not_a_form(reading))
     for f in forms:
@@ -151,7 +172,7 @@ def split_forms(
             )
     instances = [
         FormInstance(tuple(f.pages), tuple(f.tables), f.lines_above, f.lines_below,
-                     tuple(f.to_first) if f.fitted else ())
+                     tuple(f.to_first) if f.fitted else (), tuple(f.rows_below))
         for f in forms
     ]
     return instances, errors

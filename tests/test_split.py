@@ -281,3 +281,38 @@ def test_a_form_broken_into_two_tables_on_one_page_keeps_both() -> None:
     page = PageReading(Page(1, 595, 842, "image"), (upper, lower), _mini_pages(upper)[0].lines)
     (form,), errors = split_forms([page], layouts)
     assert errors == [] and form.tables == (upper, lower)
+
+
+def test_a_row_read_under_a_table_the_form_runs_on_from_marks_its_rows_incomplete() -> None:
+    """A faded copy's last row before a page break, its bottom ruling lost, is read as a
+    line under the grid: the rows after it may hold its place, so they and the record
+    say rows may be missing. A narrow footer there, or the same line on the closing
+    page, says nothing."""
+    from extractor.layout.choose import map_form
+    from extractor.models import PageReading, Record, TextLine
+    from extractor.record import Flag
+    from extractor.split import split_forms
+
+    layouts = load_layouts(ROOT / "tests" / "data")
+    first = _table(1, 50, 100, 1.0, [*MINI_TOP, ["产出指标", "数量指标", "培训人次", "50", "62", "30", "30"]])
+    rest = _table(2, 92, 60, 0.9, [["效益指标", "社会效益", "满意度", "90%", "95%", "40", "38"],
+                                    ["总分", "", "", "", "", "100", "98"]])
+    lost = TextLine("产出指标 质量指标 合格率 100% 100% 30 30", (40, 181, 420, 199))
+    footer = TextLine("第1页", (280, 190, 310, 199))
+
+    def read(lines: tuple[TextLine, ...]) -> Record:
+        one, two = _mini_pages(first, rest)
+        pages = [PageReading(one.page, one.tables, one.lines + lines), two]
+        (form,), _errors = split_forms(pages, layouts)
+        mapped = map_form(form, layouts, 0.5)
+        assert isinstance(mapped, tuple)
+        return mapped[1]
+
+    record = read((lost,))
+    assert Flag.ROWS_INCOMPLETE in record.flags
+    assert [Flag.ROWS_INCOMPLETE in row["name"].flags for row in record.indicators] == [False, True]
+    assert Flag.ROWS_INCOMPLETE in record.fields["total.weight"].flags
+    for lines in ((), (footer,)):
+        record = read(lines)
+        assert Flag.ROWS_INCOMPLETE not in record.flags
+        assert not any(Flag.ROWS_INCOMPLETE in f.flags for row in record.indicators for f in row.values())

@@ -23,8 +23,10 @@ ACROSS = 2  # a key cell running across this many other indicator columns closes
 def indicator_rows(
     view: FormView, spec: LayoutSpec, cols: list[Column]
 ) -> tuple[tuple[dict[str, Field], ...], bool, tuple[int, Cell] | None]:
-    """The indicator rows, whether the table reached its closing row (总分), and the key
-    cell of the row the rows ended at (none: they ran off the table). Closing: a row
+    """The indicator rows, whether they are complete (the table reached its closing row,
+    总分, and no table they ran through left a row outside its grid: split.row_below; the
+    rows after such a table are flagged rows_incomplete, one may hold a lost row's place),
+    and the key cell of the row the rows ended at (none: they ran off the table). Closing: a row
     printing an end label. A row whose key cell runs across ACROSS other columns ends the
     rows too (the closing row's label cell over 一级/二级/三级指标, its label misread; no
     indicator row has one), but does not vouch that none is missing: a scan's lost ruling
@@ -45,10 +47,12 @@ def indicator_rows(
     ends = [any(id(c) in end_cells and c.bbox[1] - NUDGE <= k.y_mid <= c.bbox[3] + NUDGE
                 for c in view.form.tables[ti].cells) for ti, k in key_cells]
     voted, named = _voted_cells(view, spec, by_key, key_cells, ends)
+    lost = False  # a table these rows ran through lost a row under its grid (split.row_below)
     for i, (ti, key_cell) in enumerate(key_cells):
         table = view.form.tables[ti]
+        lost = lost or (i > 0 and key_cells[i - 1][0] != ti and key_cells[i - 1][0] in view.form.rows_below)
         if ends[i]:
-            return _grade_rows(fill_merged(rows, where, view, spec), spec), True, (ti, key_cell)
+            return _grade_rows(fill_merged(rows, where, view, spec), spec), not lost, (ti, key_cell)
         merged = bool(rows) and sum(
             key_cell.bbox[0] <= view.x_on(ti, c.x, c.header.table) <= key_cell.bbox[2] for c in others
         ) >= ACROSS
@@ -79,6 +83,8 @@ def indicator_rows(
                         row[key] = row[key].with_flags(Flag.LOW_CONFIDENCE)
             if len(ys) > 1:  # the key cell holds the names of rows a lost ruling merged
                 row[key_col.spec.key] = row[key_col.spec.key].with_flags(Flag.LOW_CONFIDENCE)
+            if lost:  # a row may be missing before this one: it may hold the next row's place
+                row = {k: f.with_flags(Flag.ROWS_INCOMPLETE) for k, f in row.items()}
             rows.append(row)
     return _grade_rows(fill_merged(rows, where, view, spec), spec), False, None
 
