@@ -30,6 +30,23 @@ def test_a_slash_is_a_slash_with_round_tips(thick: int) -> None:
     assert is_lone_slash(ink, SCALE)
 
 
+@pytest.mark.parametrize("thick", [6, 8])
+def test_a_steep_slash_a_dark_copy_thickened_is_a_slash(thick: int) -> None:
+    """Its rows span more than SLASH_SPAN_SHARE of its narrow box, all alike."""
+    ink = _cell(lambda m: cv2.line(m, (32, 18), (26, 40), 255, thick, cv2.LINE_AA))
+    assert is_lone_slash(np.where(ink > 100, 255, 0).astype(np.uint8), SCALE)
+
+
+@pytest.mark.parametrize("thick", [3, 6])
+def test_a_seven_a_z_and_a_four_are_not_slashes_however_thick(thick: int) -> None:
+    seven = _cell(lambda m: (cv2.line(m, (22, 14), (36, 14), 255, thick), cv2.line(m, (36, 14), (28, 40), 255, thick)))
+    zed = _cell(lambda m: (cv2.line(m, (22, 14), (36, 14), 255, thick), cv2.line(m, (36, 14), (22, 40), 255, thick),
+                           cv2.line(m, (22, 40), (36, 40), 255, thick)))
+    four = _cell(lambda m: (cv2.line(m, (34, 14), (22, 32), 255, thick), cv2.line(m, (22, 32), (40, 32), 255, thick),
+                            cv2.line(m, (34, 14), (34, 42), 255, thick)))
+    assert not any(is_lone_slash(ink, SCALE) for ink in (seven, zed, four))
+
+
 def test_a_one_and_a_seven_are_not_slashes() -> None:
     one = _cell(lambda m: (cv2.line(m, (30, 14), (30, 42), 255, 3), cv2.line(m, (30, 14), (25, 19), 255, 3)))
     seven = _cell(lambda m: (cv2.line(m, (22, 14), (38, 14), 255, 3), cv2.line(m, (38, 14), (27, 42), 255, 3)))

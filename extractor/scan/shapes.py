@@ -31,6 +31,8 @@ SLASH_MIN_PT, SLASH_MAX_PT = 4, 20  # its height
 SLASH_MIN_WIDTH, SLASH_MAX_WIDTH = 0.18, 0.85  # its width, as a share of its height
 SLASH_SPAN_SHARE = 0.6  # a row's ink spans at most this share of its width (no bar across)
 SLASH_SPAN_PT = 2.5  # ... or this, if more (a thick stroke)
+SLASH_EVEN = 1.25  # ... or, a dark copy's thick stroke, this many times its median row
+SLASH_EVEN_SHARE = 0.75  # ... short of this share of its width (a bar across spans it)
 SLASH_BOW_PX, SLASH_BOW_PT = 1.0, 0.4  # its rows' centres off a straight line by at most
 SLASH_MIN_SLOPE, SLASH_MAX_SLOPE = -1.0, -0.18  # x per row down (< 0: rising to the right)
 # the specks a lone mark's test lets pass must be few or near it: a faint pen stroke
@@ -137,7 +139,8 @@ def is_lone_dash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> b
 
 def is_lone_slash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> bool:
     """One thin straight stroke rising to the right, 4-20 pt tall, leaning 10-40° off
-    vertical: a slash (/, not applicable), which recognisers read as Z, 7, 1 or a
+    vertical (or a thick one, as a dark copy prints it, of even width: no row much wider
+    than the others): a slash (/, not applicable), which recognisers read as Z, 7, 1 or a
     character when it stands alone. Specks beside it (dots under DOT_PT both ways) do
     not count."""
     blobs = blobs or components(ink)
@@ -152,7 +155,8 @@ def is_lone_slash(ink: np.ndarray, scale: float, blobs: Blobs | None = None) -> 
     stroke = labels[y:y + h, x:x + w] == kept[0]
     rows = [np.flatnonzero(r) for r in stroke]
     spans = np.array([r[-1] - r[0] + 1 for r in rows if len(r)])
-    if len(spans) < h - 1 or spans.max() > max(SLASH_SPAN_SHARE * w, SLASH_SPAN_PT * scale):
+    even = spans.max() <= min(SLASH_EVEN * np.median(spans), SLASH_EVEN_SHARE * w)
+    if len(spans) < h - 1 or not (even or spans.max() <= max(SLASH_SPAN_SHARE * w, SLASH_SPAN_PT * scale)):
         return False  # a bar across it (7, Z, 4) or a gap in it
     ys = np.array([i for i, r in enumerate(rows) if len(r)], float)
     xs = np.array([(r[0] + r[-1]) / 2 for r in rows if len(r)])
