@@ -152,6 +152,21 @@ def test_kin_engines_agreeing_unsure_ask_an_engine_of_another_family() -> None:
     assert "engines_disagree" in got.flags  # two PP-OCR models agreeing unsure is not enough
 
 
+def test_a_sure_reading_that_drops_a_sign_another_engine_read_is_not_taken_alone() -> None:
+    crop = [np.full((20, 40), 255, np.uint8)]
+    for said, dropped in (("12.31", "1231"), ("元/人", "元人"), ("≥95%", "95%")):
+        tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", dropped, 0.99), ("tesseract", "", 0.0))
+        got = decide(crop, [OcrResult(said, 0.9)], (tiny, rapid, tess))
+        assert tess.calls == 1 and "engines_disagree" in got.flags, said
+        tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", dropped, 0.99), ("tesseract", said, 0.9))
+        got = decide(crop, [OcrResult(said, 0.9)], (tiny, rapid, tess))
+        assert got.text == said and not got.flags  # the third engine saw the sign too
+    # a glyph changed, not a sign dropped: the better engine is taken on its word
+    tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "12.34", 0.99), ("tesseract", "", 0.0))
+    got = decide(crop, [OcrResult("12.31", 0.9)], (tiny, rapid, tess))
+    assert got == CellReading("12.34", 0.99) and tess.calls == 0
+
+
 def test_a_multi_line_cell_asks_again_about_its_unsure_line_only() -> None:
     crops = [np.full((20, 40), 255, np.uint8)] * 3
     primary, second = _chain(("tiny", "", 0), ("rapid", "第二行", 0.99))

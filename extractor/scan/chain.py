@@ -192,7 +192,7 @@ def ask_chain(
                                        (Flag.LOW_CONFIDENCE,))
                 return CellReading(better.text, max(AGREE_CONFIDENCE, better.confidence))
         trusted = all(rank < r for r, _, _ in seen)
-        if alone and trusted and _sure(engine, res):
+        if alone and trusted and _sure(engine, res) and not _drops_signs(res, seen):
             return CellReading(res.text, res.confidence)
         seen.append((rank, family, res))
     if not any(res.text for _, _, res in seen):
@@ -201,6 +201,25 @@ def ask_chain(
     best = min(seen, key=lambda s: s[0])[2]
     flags = (Flag.ENGINES_DISAGREE, Flag.LOW_CONFIDENCE) if len(chain) > 1 else (Flag.LOW_CONFIDENCE,)
     return CellReading(best.text, min(best.confidence, FLAGGED_CEILING), flags)
+
+
+def _drops_signs(res: OcrResult, seen: list[tuple[int, str, OcrResult]]) -> bool:
+    """The reading is an earlier engine's less one or more signs (12.31 read 1231, 元/人
+    read 元人): that engine saw a mark this one dropped, so this one is not taken on its
+    word alone."""
+    got = normalize_text(res.text)
+    return any(_less_signs(normalize_text(prev.text), got) for _, _, prev in seen)
+
+
+def _less_signs(said: str, got: str) -> bool:
+    """`got` is `said` with one or more of its signs left out, nothing else changed."""
+    i = 0
+    for ch in said:
+        if i < len(got) and ch == got[i]:
+            i += 1
+        elif glyph_classes(ch) != {"sign"}:
+            return False
+    return i == len(got) and len(said) > len(got)
 
 
 def glyph_classes(text: str) -> set[str]:
