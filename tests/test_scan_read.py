@@ -167,6 +167,20 @@ def test_a_sure_reading_that_drops_a_sign_another_engine_read_is_not_taken_alone
     assert got == CellReading("12.34", 0.99) and tess.calls == 0
 
 
+def test_a_lone_letter_or_digit_no_engine_is_half_sure_of_is_no_reading() -> None:
+    """A pen's tick over an empty cell read as 1 by one engine and V by another: the cell
+    is reported unreadable, with no text, not as either guess."""
+    crop = [np.full((20, 40), 255, np.uint8)]
+    tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "V", 0.3), ("tesseract", "7", 0.2))
+    got = decide(crop, [OcrResult("1", 0.4)], (tiny, rapid, tess))
+    assert got == CellReading("", 0.0, ("unreadable", "low_confidence"))
+    # one engine half sure, a sign, a CJK grade, a longer reading: kept as read, flagged
+    for better in ("5", 0.7), ("%", 0.3), ("优", 0.3), ("16", 0.3):  # the better engine's
+        tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", *better), ("tesseract", "", 0.0))
+        got = decide(crop, [OcrResult("X", 0.4)], (tiny, rapid, tess))
+        assert got.text == better[0] and "engines_disagree" in got.flags, better
+
+
 def test_a_multi_line_cell_asks_again_about_its_unsure_line_only() -> None:
     crops = [np.full((20, 40), 255, np.uint8)] * 3
     primary, second = _chain(("tiny", "", 0), ("rapid", "第二行", 0.99))

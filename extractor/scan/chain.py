@@ -35,6 +35,7 @@ from extractor.scan.thresholds import (
     KIN_AGREE_FLOOR,
     LINE_END_SPECKS,
     LINE_START_SPECKS,
+    LONE_GUESS,
     LONE_LETTER_MAX_ASPECT,
     MARK_GLYPHS,
     MARKED_AGREE_FLOOR,
@@ -69,7 +70,19 @@ def decide(
     text = "\n".join(x.text for x in lines if x.text)
     flags = tuple(dict.fromkeys(f for x in lines for f in x.flags
                                 if text == "" or f != Flag.UNREADABLE))
-    return _hand_mark(simplify(CellReading(text, min(x.confidence for x in lines), flags)))
+    return _lone_guess(_hand_mark(simplify(CellReading(text, min(x.confidence for x in lines), flags))))
+
+
+def _lone_guess(got: CellReading) -> CellReading:
+    """A cell read as one Latin letter or digit that the engines disagreed on, the best of
+    them under LONE_GUESS sure: a guess at a stroke (a pen's tick or circle over an empty
+    cell, a seal's edge) as often as at print. Reported unreadable, with no text: the ink
+    is there, what it says is not known."""
+    t = normalize_text(got.text)
+    if (len(t) != 1 or glyph_classes(t) == {"cjk"} or glyph_classes(t) == {"sign"}
+            or Flag.ENGINES_DISAGREE not in got.flags or got.confidence >= LONE_GUESS):
+        return got
+    return CellReading("", UNREAD_CONFIDENCE, (Flag.UNREADABLE, Flag.LOW_CONFIDENCE))
 
 
 def _hand_mark(got: CellReading) -> CellReading:

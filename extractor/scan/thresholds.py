@@ -59,6 +59,7 @@ HAND_MARKS = frozenset("√✓✔VvXx×✗✘")  # a cell read as one of these a
 # ... and, beside printed lines, a line of one of these (- any dash: a pen's stroke)
 MARK_GLYPHS = frozenset("▲△■□●○◆◇★☆【】|!¡'`~^‖-_")
 UNREAD_CONFIDENCE = 0.0  # no engine read anything (or none ran)
+LONE_GUESS = 0.5  # a lone letter or digit the engines disagree on, none this sure: no reading
 EMPTY_CONFIDENCE = 0.99  # no ink in the cell
 FADED_EMPTY_CONFIDENCE = 0.9  # no ink left once a pale seal over the cell was faded out
 GHOST_EMPTY_CONFIDENCE = 0.9  # ... or once another sheet's print showing through was left out
