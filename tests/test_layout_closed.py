@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractor.layout.closed import snap, vote
+from extractor.layout.closed import nest, snap, vote
+from extractor.layout.spec import ColumnSpec
 from extractor.models import Cell, Field
 
 LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
@@ -119,3 +120,38 @@ def test_a_score_read_beside_the_name_without_its_brackets_gets_no_vote() -> Non
     voted = vote(column, LEVEL1)
     assert id(column[0]) not in voted and voted[id(column[1])].text == "效益指标"
     assert "vocabulary" in snap(Field("产出指标\n分50", None, 0.3, ("low_confidence",)), LEVEL1).flags
+
+
+NESTED = (
+    ColumnSpec("level1", ("一级指标",), values=LEVEL1),
+    ColumnSpec("level2", ("二级指标",), values=("数量指标", "社会效益指标", "服务对象满意度指标"),
+               within="level1", parents=(("数量指标", "产出指标"), ("社会效益指标", "效益指标"),
+                                         ("服务对象满意度指标", "满意度指标"))),
+)
+
+
+def _row(level1: Field, level2: str, *flags: str) -> dict[str, Field]:
+    return {"level1": level1, "level2": Field(level2, None, 0.99, flags)}
+
+
+@pytest.mark.parametrize("level1", [
+    Field("同思反\n标", None, 0.2, ("engines_disagree", "low_confidence", "vocabulary")),  # misread
+    Field("", None, 0.99, ("vocabulary",)),  # the blank a merged cell's lost span left
+    Field("效益指标", None, 0.6, ("engines_disagree", "low_confidence")),  # another entry, doubted
+])
+def test_a_sure_level2_names_the_level1_it_sits_under(level1: Field) -> None:
+    got = nest(_row(level1, "服务对象满意度指标"), NESTED)
+    assert got["level1"].text == "满意度指标" and "vocabulary" in got["level1"].flags
+    assert got["level2"] == Field("服务对象满意度指标", None, 0.99, ())
+
+
+def test_a_level1_that_agrees_or_is_sure_of_another_entry_or_a_doubted_level2_is_kept() -> None:
+    agrees = _row(Field("产出指标（50分）", None, 0.99), "数量指标")
+    assert nest(agrees, NESTED) == agrees
+    other = nest(_row(Field("产出指标", None, 0.99), "社会效益指标"), NESTED)  # both sure: flagged
+    assert other["level1"].text == "产出指标" and other["level1"].flags == ("vocabulary",)
+    assert other["level2"].flags == ("vocabulary",)
+    doubted = _row(Field("间忌", None, 0.2, ("low_confidence",)), "社会效益指标", "vocabulary")
+    assert nest(doubted, NESTED) == doubted
+    missing = _row(Field("", None, 0.0, ("missing",)), "社会效益指标")
+    assert nest(missing, NESTED) == missing

@@ -156,6 +156,7 @@ def test_draft_cli_writes_a_layout_that_checks_at_one(tmp_path, capsys):
     assert "id: sichuan-draft" in text and "goal.expected" in text
     # a column the shipped layouts close carries their vocabulary into the draft
     assert 'level1: {label: "一级指标", values: ["产出指标", "效益指标"' in text
+    assert 'level2: {label: "二级指标", within: level1, values: {"产出指标": ["数量指标"' in text
     capsys.readouterr()
     assert cli_main(["layouts", str(out)]) == 0
     assert cli_main(["layouts", str(out), "--check", str(pdf)]) == 0

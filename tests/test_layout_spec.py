@@ -36,6 +36,13 @@ def test_every_shipped_layout_loads():
         (lambda d: d["rules"].append({"id": "bad", "check": "total.weight =="}), "rules[8].check"),
         (lambda d: d["fields"].update(year={"line": "(unclosed"}), "fields.year.line"),
         (lambda d: d["rules"][0].update(mark=["total.nope"]), "rules[0].mark"),
+        (lambda d: d["indicators"]["columns"]["level2"].update(within="nope"), "indicators.columns.level2.within"),
+        (lambda d: d["indicators"]["columns"]["level2"]["values"].update(别的指标=["x指标"]),
+         "indicators.columns.level2.within"),  # a group under no entry of level1
+        (lambda d: d["indicators"]["columns"]["level2"].pop("within"), "indicators.columns.level2.values"),
+        (lambda d: d["indicators"]["columns"]["level1"].update(within="level2"), "indicators.columns.level1.within"),
+        (lambda d: d["matrices"]["funds"]["columns"]["weight"].update(within="x", values={"a": ["b"]}),
+         "matrices.funds.columns"),
     ],
 )
 def test_a_bad_spec_names_file_and_key(mutate, key):

@@ -28,6 +28,12 @@ theirs; a misreading that lands on, or within an edit of, another entry of a han
 names is unlikely. Nothing else (a repeated blank, a row whose rulings were lost, a
 poorly read header) is lifted this way.
 
+An entry read sure in a column whose values sit under another column's entries (a
+二级指标 under its 一级指标: `within:` in the layout) names that column's entry too
+(`nest`): a reading there that is not sure of an entry (misread, doubted, or the blank a
+merged cell's lost span left) takes it, flagged `vocabulary`; one sure of another entry
+is kept, both flagged.
+
 The names also tell a column (`names_column`): one whose readings are all entries is
 the column those names belong to, though its header was misread (found by its place,
 or matched fuzzily); its header's doubt is not carried into its cells.
@@ -42,6 +48,7 @@ from rapidfuzz.distance import Levenshtein
 
 from extractor.compare import normalize_text
 from extractor.layout.labels import BRACKETED, LATIN_OR_DIGIT, label_key
+from extractor.layout.spec import ColumnSpec
 from extractor.models import Cell, Field
 from extractor.record import Flag
 
@@ -152,3 +159,24 @@ def _with_glyphs_dropped(key: str, values: tuple[str, ...]) -> str | None:
 def _in_order(part: str, whole: str) -> bool:
     rest = iter(whole)
     return all(ch in rest for ch in part)
+
+
+def nest(row: dict[str, Field], columns: tuple[ColumnSpec, ...]) -> dict[str, Field]:
+    """One indicator row's closed columns held against the entries their values sit under
+    (see above)."""
+    by_key = {c.key: c for c in columns}
+    out = dict(row)
+    for c in columns:
+        if c.within is None or c.key not in out or c.within not in out or out[c.key].flags:
+            continue
+        child, parent = out[c.key], out[c.within]
+        want = {label_key(v): p for v, p in c.parents}.get(label_key(child.text))
+        key = label_key(parent.text)
+        if want is None or key == label_key(want) or Flag.MISSING in parent.flags:
+            continue
+        if not parent.flags and key in {label_key(v) for v in by_key[c.within].values}:
+            out[c.key], out[c.within] = child.with_flags(Flag.VOCABULARY), parent.with_flags(Flag.VOCABULARY)
+            continue
+        suffix = "".join(BRACKETED.findall(normalize_text(parent.text)))
+        out[c.within] = replace(parent, text=want + suffix).with_flags(Flag.VOCABULARY)
+    return out

@@ -25,9 +25,17 @@ def _comment(item: Item) -> str:
     return "" if item.common else f"  # printed: {item.label}"
 
 
-def _column(item: Item) -> str:
+def _column(item: Item, columns: frozenset[str] = frozenset()) -> str:
+    """A column's flow mapping; its values grouped under the entries of the column they
+    sit under (`within:`) where `columns`, the draft's indicator columns, has that one."""
     typ = f", type: {item.type}" if item.type != "text" else ""
     values = f", values: [{', '.join(q(v) for v in item.values)}]" if item.values else ""
+    if item.within in columns and item.parents:
+        groups: dict[str, list[str]] = {}
+        for child, parent in item.parents:
+            groups.setdefault(parent, []).append(child)
+        values = f", within: {item.within}, values: {{" + ", ".join(
+            f"{q(p)}: [{', '.join(q(c) for c in cs)}]" for p, cs in groups.items()) + "}"
     return f"{{label: {q(item.label)}{typ}{values}}}{_comment(item)}"
 
 
@@ -68,7 +76,8 @@ def draft_to_yaml(draft: Draft, layout_id: str) -> str:
         out += ["", "indicators:", f"  key: {draft.key_column}", f"  end: [{q(draft.end or '合计')}]"]
         if draft.inherit:
             out.append(f"  inherit: [{', '.join(draft.inherit)}]")
-        out += ["  columns:"] + [f"    {c.key}: {_column(c)}" for c in draft.indicator_columns]
+        keys = frozenset(c.key for c in draft.indicator_columns)
+        out += ["  columns:"] + [f"    {c.key}: {_column(c, keys)}" for c in draft.indicator_columns]
     others = list(dict.fromkeys(draft.other_labels))
     if others:
         out += ["", f"other_labels: [{', '.join(q(s) for s in others)}]"]

@@ -7,7 +7,7 @@ are snapped to their vocabulary, which also votes on readings the engines doubte
 from __future__ import annotations
 
 from extractor.compare import normalize_text
-from extractor.layout.closed import names_column, snap, vote
+from extractor.layout.closed import names_column, nest, snap, vote
 from extractor.layout.fields import MISSING, SURE, label_doubt, to_field
 from extractor.layout.header import Column
 from extractor.layout.labels import closing_key, label_key
@@ -150,11 +150,12 @@ def rows_in(view: FormView, ti: int, key_cell: Cell, others: list[Column], spec:
 
 
 def _grade_rows(rows: list[dict[str, Field]], spec: LayoutSpec) -> tuple[dict[str, Field], ...]:
-    """Each row's grade checked against its target's scale, and its closed columns snapped."""
+    """Each row's grade checked against its target's scale, and its closed columns snapped
+    and held against the entries they sit under (closed.nest)."""
     assert spec.indicators is not None
     closed = {c.key: c.values for c in spec.indicators.columns if c.values}
-    return tuple(check_grade({k: snap(f, closed[k]) if k in closed else f for k, f in r.items()},
-                             spec.vocabularies) for r in rows)
+    return tuple(check_grade(nest({k: snap(f, closed[k]) if k in closed else f for k, f in r.items()},
+                                  spec.indicators.columns), spec.vocabularies) for r in rows)
 
 
 def fill_merged(

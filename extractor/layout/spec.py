@@ -41,6 +41,8 @@ class ColumnSpec:
     labels: tuple[str, ...]
     type: str = "text"
     values: tuple[str, ...] = ()  # a closed vocabulary (layout/closed.py); () for any text
+    within: str | None = None  # the column whose entry each of these values sits under
+    parents: tuple[tuple[str, str], ...] = ()  # (value, its entry in `within`), where given
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,20 @@ def _pattern(path: str, where: str, pattern: str) -> re.Pattern[str]:
 def _column(path: str, where: str, key: str, data: Any) -> ColumnSpec:
     if isinstance(data, str | list):
         data = {"label": data}
-    r = _Reader(path, where, data, {"label", "type", "values"})
-    return ColumnSpec(key, r.labels("label", required=True), r.type(), r.labels("values"))
+    r = _Reader(path, where, data, {"label", "type", "values", "within"})
+    raw, within = r.get("values"), r.get("within")
+    if not isinstance(raw, dict):
+        if within is not None:
+            raise LayoutSpecError(path, f"{where}.within", "needs values grouped by their entry there")
+        return ColumnSpec(key, r.labels("label", required=True), r.type(), r.labels("values"))
+    if not isinstance(within, str):
+        raise LayoutSpecError(path, f"{where}.values", "values grouped by entry need within: <column>")
+    parents: list[tuple[str, str]] = []
+    for parent, children in raw.items():
+        group = _Reader(path, f"{where}.values", {str(parent): children}, {str(parent)})
+        parents += [(child, str(parent)) for child in group.labels(str(parent), required=True)]
+    return ColumnSpec(key, r.labels("label", required=True), r.type(),
+                      tuple(dict.fromkeys(c for c, _ in parents)), within, tuple(parents))
 
 
 def _matrix(path: str, name: str, data: Any) -> MatrixSpec:
@@ -221,6 +235,8 @@ def _matrix(path: str, name: str, data: Any) -> MatrixSpec:
     columns = tuple(
         _column(path, f"matrices.{name}.columns.{k}", str(k), v) for k, v in cols_raw.items()
     )
+    if any(c.within for c in columns):
+        raise LayoutSpecError(path, f"matrices.{name}.columns", "within: is for indicator columns")
     columns_from = r.get("columns_from")
     if columns_from not in (None, "indicators"):
         raise LayoutSpecError(path, f"matrices.{name}.columns_from", "only 'indicators' is known")
@@ -238,6 +254,12 @@ def _indicators(path: str, data: Any) -> IndicatorSpec:
     key = r.get("key", required=True)
     if key not in {c.key for c in columns}:
         raise LayoutSpecError(path, "indicators.key", f"{key!r} is not one of the columns")
+    by_key = {c.key: c for c in columns}
+    for c in columns:
+        if c.within is not None and (c.within not in by_key or c.within == c.key or not {
+                p for _, p in c.parents} <= set(by_key[c.within].values)):
+            raise LayoutSpecError(path, f"indicators.columns.{c.key}.within",
+                                  "expected another column whose values hold every group's entry")
     inherit = r.labels("inherit")
     unknown = set(inherit) - {c.key for c in columns}
     if unknown:

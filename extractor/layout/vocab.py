@@ -90,6 +90,8 @@ class Vocabulary:
     names: dict[str, dict[str, Named]] = field(default_factory=dict)
     titles: tuple[str, ...] = ()  # the plain-text titles of the shipped layouts
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # indicator column -> values
+    # indicator column -> the column its values sit under, and (value, entry there) pairs
+    groups: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
 
     def name(self, kind: str, text: str) -> Named | None:
         table = self.names.get(kind, {})
@@ -101,6 +103,7 @@ def vocabulary(layouts: list[LayoutSpec]) -> Vocabulary:
     """The shipped layouts' names first, then ALIASES."""
     names: dict[str, dict[str, Named]] = {k: {} for k in ALIASES}
     values: dict[str, tuple[str, ...]] = {}
+    groups: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
     for spec in layouts:
         for f in spec.fields:
             for lb in f.labels or _line_label(f.line_pattern):
@@ -119,11 +122,13 @@ def vocabulary(layouts: list[LayoutSpec]) -> Vocabulary:
                 names["indicators"].setdefault(label_key(lb), (c.key, c.type))
             if c.values:
                 values.setdefault(c.key, c.values)
+            if c.within:
+                groups.setdefault(c.key, (c.within, c.parents))
     for kind, table in ALIASES.items():
         for lb, named in table.items():
             names[kind].setdefault(label_key(lb), named)
     titles = tuple(t for s in layouts for t in s.titles if re.fullmatch(r"\w+", t))
-    return Vocabulary(names, titles, values)
+    return Vocabulary(names, titles, values, groups)
 
 
 def _line_label(pattern: str | None) -> tuple[str, ...]:
@@ -143,6 +148,8 @@ class Item:
     line: str | None = None
     lines: str = "above"
     values: tuple[str, ...] = ()  # an indicator column's closed vocabulary (layout/closed.py)
+    within: str | None = None  # ... the column its values sit under, and how (spec.ColumnSpec)
+    parents: tuple[tuple[str, str], ...] = ()
 
 
 def printed(cell_or_text: Cell | str) -> str:
@@ -160,8 +167,11 @@ class Names:
         named = self.vocab.name(kind, label)
         if named and named[0] not in self.used:
             self.used.add(named[0])
-            values = self.vocab.values.get(named[0], ()) if kind == "indicators" else ()
-            return Item(named[0], printed(label), named[1] or default_type, values=values)
+            if kind != "indicators":
+                return Item(named[0], printed(label), named[1] or default_type)
+            within, parents = self.vocab.groups.get(named[0], (None, ()))
+            return Item(named[0], printed(label), named[1] or default_type,
+                        values=self.vocab.values.get(named[0], ()), within=within, parents=parents)
         key = slug
         while key in self.used:
             key += "_"
