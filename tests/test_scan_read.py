@@ -181,6 +181,16 @@ def test_a_lone_letter_or_digit_no_engine_is_half_sure_of_is_no_reading() -> Non
         assert got.text == better[0] and "engines_disagree" in got.flags, better
 
 
+def test_a_lone_guess_beside_printed_lines_is_dropped_and_flagged() -> None:
+    crops = [np.full((20, 40), 255, np.uint8)] * 2
+    tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "7", 0.2), ("tesseract", "", 0.0))
+    got = decide(crops, [OcrResult("经费支出", 0.99), OcrResult("1", 0.3)], (tiny, rapid, tess))
+    assert got.text == "经费支出" and "low_confidence" in got.flags
+    tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "4", 0.9), ("tesseract", "", 0.0))
+    got = decide(crops, [OcrResult("97", 0.99), OcrResult("1", 0.3)], (tiny, rapid, tess))
+    assert got.text == "97\n4"  # a better engine half sure of it: kept
+
+
 def test_a_multi_line_cell_asks_again_about_its_unsure_line_only() -> None:
     crops = [np.full((20, 40), 255, np.uint8)] * 3
     primary, second = _chain(("tiny", "", 0), ("rapid", "第二行", 0.99))

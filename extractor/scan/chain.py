@@ -74,10 +74,10 @@ def decide(
 
 
 def _lone_guess(got: CellReading) -> CellReading:
-    """A cell read as one Latin letter or digit that the engines disagreed on, the best of
-    them under LONE_GUESS sure: a guess at a stroke (a pen's tick or circle over an empty
-    cell, a seal's edge) as often as at print. Reported unreadable, with no text: the ink
-    is there, what it says is not known."""
+    """A cell (or a line) read as one Latin letter or digit that the engines disagreed on,
+    the best of them under LONE_GUESS sure: a guess at a stroke (a pen's tick or circle
+    over an empty cell, a seal's edge) as often as at print. Reported unreadable, with no
+    text: the ink is there, what it says is not known."""
     t = normalize_text(got.text)
     if (len(t) != 1 or glyph_classes(t) == {"cjk"} or glyph_classes(t) == {"sign"}
             or Flag.ENGINES_DISAGREE not in got.flags or got.confidence >= LONE_GUESS):
@@ -95,11 +95,13 @@ def _hand_mark(got: CellReading) -> CellReading:
 
 def _stray_lines(lines: list[CellReading]) -> list[CellReading]:
     """Beside a cell's printed lines, a line read as one mark-like glyph (a tick, a pen's
-    stroke read as V, I, ▲ or a dash) is a hand mark: dropped, the cell flagged. One read as a lone
-    digit may be a number's last digit wrapped, or a stroke read as 1: kept, flagged."""
+    stroke read as V, I, ▲ or a dash), or as one glyph the engines disagreed on, none
+    LONE_GUESS sure (_lone_guess), is a hand mark: dropped, the cell flagged. One read
+    as a lone digit may be a number's last digit wrapped, or a stroke read as 1: kept,
+    flagged."""
     if sum(bool(x.text) for x in lines) < 2:
         return lines
-    kept = [x for x in lines if not _mark_like(x.text)]
+    kept = [x for x in lines if not _mark_like(x.text) and _lone_guess(x) is x]
     if not any(x.text for x in kept):
         return lines
     out = [x.unsure() if _lone_digit(x.text) else x for x in kept]
