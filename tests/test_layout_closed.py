@@ -142,6 +142,7 @@ def _row(level1: Field, level2: str, *flags: str) -> dict[str, Field]:
 def test_a_sure_level2_names_the_level1_it_sits_under(level1: Field) -> None:
     got = nest(_row(level1, "服务对象满意度指标"), NESTED)
     assert got["level1"].text == "满意度指标" and "vocabulary" in got["level1"].flags
+    assert got["level1"].confidence == 0.9  # as the vocabulary's vote makes it
     assert got["level2"] == Field("服务对象满意度指标", None, 0.99, ())
 
 

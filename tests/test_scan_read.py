@@ -173,7 +173,7 @@ def test_a_lone_letter_or_digit_no_engine_is_half_sure_of_is_no_reading() -> Non
     crop = [np.full((20, 40), 255, np.uint8)]
     tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", "V", 0.3), ("tesseract", "7", 0.2))
     got = decide(crop, [OcrResult("1", 0.4)], (tiny, rapid, tess))
-    assert got == CellReading("", 0.0, ("unreadable", "low_confidence"))
+    assert got == CellReading("", 0.5, ("unreadable", "low_confidence"))
     # one engine half sure, a sign, a CJK grade, a longer reading: kept as read, flagged
     for better in ("5", 0.7), ("%", 0.3), ("优", 0.3), ("16", 0.3):  # the better engine's
         tiny, rapid, tess = _chain(("tiny", "", 0), ("rapid", *better), ("tesseract", "", 0.0))

@@ -31,8 +31,9 @@ poorly read header) is lifted this way.
 An entry read sure in a column whose values sit under another column's entries (a
 二级指标 under its 一级指标: `within:` in the layout) names that column's entry too
 (`nest`): a reading there that is not sure of an entry (misread, doubted, or the blank a
-merged cell's lost span left) takes it, flagged `vocabulary`; one sure of another entry
-is kept, both flagged.
+merged cell's lost span left) takes it, flagged `vocabulary`, as sure as the vote makes
+a reading (VOTED_CONFIDENCE, at most the name's), whatever it replaced; one sure of another entry is kept,
+both flagged.
 
 The names also tell a column (`names_column`): one whose readings are all entries is
 the column those names belong to, though its header was misread (found by its place,
@@ -178,5 +179,6 @@ def nest(row: dict[str, Field], columns: tuple[ColumnSpec, ...]) -> dict[str, Fi
             out[c.key], out[c.within] = child.with_flags(Flag.VOCABULARY), parent.with_flags(Flag.VOCABULARY)
             continue
         suffix = "".join(BRACKETED.findall(normalize_text(parent.text)))
-        out[c.within] = replace(parent, text=want + suffix).with_flags(Flag.VOCABULARY)
+        sure = min(child.confidence, VOTED_CONFIDENCE)  # the reading it replaces says nothing
+        out[c.within] = replace(parent, text=want + suffix, confidence=sure).with_flags(Flag.VOCABULARY)
     return out

@@ -77,12 +77,13 @@ def _lone_guess(got: CellReading) -> CellReading:
     """A cell (or a line) read as one Latin letter or digit that the engines disagreed on,
     the best of them under LONE_GUESS sure: a guess at a stroke (a pen's tick or circle
     over an empty cell, a seal's edge) as often as at print. Reported unreadable, with no
-    text: the ink is there, what it says is not known."""
+    text, at LONE_GUESS: the ink is there, what it says is not known, and the cell is as
+    likely empty as not."""
     t = normalize_text(got.text)
     if (len(t) != 1 or glyph_classes(t) == {"cjk"} or glyph_classes(t) == {"sign"}
             or Flag.ENGINES_DISAGREE not in got.flags or got.confidence >= LONE_GUESS):
         return got
-    return CellReading("", UNREAD_CONFIDENCE, (Flag.UNREADABLE, Flag.LOW_CONFIDENCE))
+    return CellReading("", LONE_GUESS, (Flag.UNREADABLE, Flag.LOW_CONFIDENCE))
 
 
 def _hand_mark(got: CellReading) -> CellReading:
