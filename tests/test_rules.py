@@ -92,6 +92,10 @@ def test_a_term_off_by_ten_is_flagged_as_the_culprit_of_its_sum(spec):
     assert flag in record.indicators[0]["weight"].flags
     assert flag in record.fields["total.weight"].flags
     assert all(flag not in r["weight"].flags for r in record.indicators[1:])
+    # 10.00 read as 1000: off by a hundred, the point lost before two decimals
+    record = record_with(spec, rows={0: {"weight": "1000"}})
+    assert flag in record.indicators[0]["weight"].flags
+    assert all(flag not in r["weight"].flags for r in record.indicators[1:])
 
 
 def _doubted(record, keys, flags=("low_confidence",)):

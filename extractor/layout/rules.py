@@ -5,9 +5,10 @@ A failed rule adds `validation:<id>` to the record and to the cells it marks
 so one misread cell does not flag the column), and a RuleFailure naming
 every cell it read (emitted as `validations`, highlighted for a reviewer).
 
-A failed rule also flags, marked or not, each cell whose value ten times larger or
-smaller would make it hold (SHIFTS): a decimal point lost (`2.5` read `25`) or a
-symbol read as a digit is the likely culprit, not the total the rule marks.
+A failed rule also flags, marked or not, each cell whose value ten or a hundred times
+larger or smaller would make it hold (SHIFTS): a decimal point lost (`2.5` read `25`,
+`9.83` read `983`) or a symbol read as a digit is the likely culprit, not the total the
+rule marks.
 
 An equality that holds over at least CONFIRM_VALUES numbers (a column's sum and
 its total) vouches for them: a misread digit would break it. A number it added
@@ -53,7 +54,8 @@ def _record_resolver(record: Record, row: int | None = None) -> Resolver:
     return resolve
 
 
-SHIFTS = (10.0, 0.1)  # a value off by these factors is a decimal point lost or gained
+SHIFTS = (10.0, 0.1, 100.0, 0.01)  # a value off by these factors is a decimal point lost or
+# gained: ten to the number of digits after it (2.5 read 25, 9.83 read 983)
 
 
 def _shifted(resolve: Resolver, key: str, factor: float) -> Resolver:
@@ -73,7 +75,7 @@ def _shifted(resolve: Resolver, key: str, factor: float) -> Resolver:
 
 
 def culprits(rule: RuleSpec, record: Record, row: int | None, cells: tuple[str, ...]) -> tuple[str, ...]:
-    """The cells of a failed rule whose value off by a factor of ten would make it hold."""
+    """The cells of a failed rule whose value off by a power of ten (SHIFTS) would make it hold."""
     assert rule.tree is not None
     resolve = _record_resolver(record, row)
     return tuple(k for k in cells if any(
@@ -97,7 +99,7 @@ def check_rule(rule: RuleSpec, record: Record) -> list[RuleFailure]:
 
 
 def _flag_culprits(record: Record, spec: LayoutSpec) -> Record:
-    """Each failed rule's cells off by a factor of ten flagged, marked or not."""
+    """Each failed rule's cells off by a power of ten (SHIFTS) flagged, marked or not."""
     out = record
     for rule in spec.rules:
         for failure in check_rule(rule, record):
