@@ -32,8 +32,8 @@ An entry read sure in a column whose values sit under another column's entries (
 二级指标 under its 一级指标: `within:` in the layout) names that column's entry too
 (`nest`): a reading there that is not sure of an entry (misread, doubted, or the blank a
 merged cell's lost span left) takes it, flagged `vocabulary`, as sure as the vote makes
-a reading (VOTED_CONFIDENCE, at most the name's), whatever it replaced; one sure of another entry is kept,
-both flagged.
+a reading (VOTED_CONFIDENCE, at most the name's), whatever it replaced; one sure of
+another entry is kept, both flagged.
 
 The names also tell a column (`names_column`): one whose readings are all entries is
 the column those names belong to, though its header was misread (found by its place,

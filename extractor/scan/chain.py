@@ -96,10 +96,10 @@ def _hand_mark(got: CellReading) -> CellReading:
 
 def _stray_lines(lines: list[CellReading]) -> list[CellReading]:
     """Beside a cell's printed lines, a line read as one mark-like glyph (a tick, a pen's
-    stroke read as V, I, ▲ or a dash), or as one glyph the engines disagreed on, none
-    LONE_GUESS sure (_lone_guess), is a hand mark: dropped, the cell flagged. One read
-    as a lone digit may be a number's last digit wrapped, or a stroke read as 1: kept,
-    flagged."""
+    stroke read as V, I, ▲ or a dash), or as one Latin letter or digit the engines
+    disagreed on, none LONE_GUESS sure (_lone_guess), is a hand mark: dropped, the cell
+    flagged. Any other read as a lone digit may be a number's last digit wrapped, or a
+    stroke read as 1: kept, flagged."""
     if sum(bool(x.text) for x in lines) < 2:
         return lines
     kept = [x for x in lines if not _mark_like(x.text) and _lone_guess(x) is x]
