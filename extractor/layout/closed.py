@@ -86,9 +86,13 @@ def names_column(cells: list[Cell], values: tuple[str, ...]) -> bool:
     """Every reading of a closed column, blanks aside, is exactly one of its entries, and
     at least MIN_NAMED are: the column is the one these names belong to (the vocabularies
     of 一级 and 二级指标 share no entry), whatever its header was read as."""
-    keys = {label_key(v) for v in values}
+    keys = _keys(values)
     read = [k for c in cells if (k := label_key(c.text))]
     return len(read) >= MIN_NAMED and all(k in keys for k in read)
+
+
+def _keys(values: tuple[str, ...]) -> set[str]:
+    return {label_key(v) for v in values}
 
 
 def _loose_digits(text: str, values: tuple[str, ...]) -> bool:
@@ -116,7 +120,7 @@ def _without_marks(key: str, values: tuple[str, ...]) -> str:
 
 def snap(field: Field, values: tuple[str, ...]) -> Field:
     key = label_key(field.text)
-    if not values or Flag.MISSING in field.flags or key in {label_key(v) for v in values}:
+    if not values or Flag.MISSING in field.flags or key in _keys(values):
         return field
     if not key:  # every indicator row has a name here: a blank left is a span lost
         return field.with_flags(Flag.VOCABULARY)
@@ -175,7 +179,7 @@ def nest(row: dict[str, Field], columns: tuple[ColumnSpec, ...]) -> dict[str, Fi
         key = label_key(parent.text)
         if want is None or key == label_key(want) or Flag.MISSING in parent.flags:
             continue
-        if not parent.flags and key in {label_key(v) for v in by_key[c.within].values}:
+        if not parent.flags and key in _keys(by_key[c.within].values):
             out[c.key], out[c.within] = child.with_flags(Flag.VOCABULARY), parent.with_flags(Flag.VOCABULARY)
             continue
         suffix = "".join(BRACKETED.findall(normalize_text(parent.text)))

@@ -79,11 +79,15 @@ def _lone_guess(got: CellReading) -> CellReading:
     over an empty cell, a seal's edge) as often as at print. Reported unreadable, with no
     text, at LONE_GUESS: the ink is there, what it says is not known, and the cell is as
     likely empty as not."""
-    t = normalize_text(got.text)
-    if (len(t) != 1 or glyph_classes(t) == {"cjk"} or glyph_classes(t) == {"sign"}
-            or Flag.ENGINES_DISAGREE not in got.flags or got.confidence >= LONE_GUESS):
+    if not _guessed(got):
         return got
     return CellReading("", LONE_GUESS, (Flag.UNREADABLE, Flag.LOW_CONFIDENCE))
+
+
+def _guessed(got: CellReading) -> bool:
+    t = normalize_text(got.text)
+    return (len(t) == 1 and glyph_classes(t) in ({"digit"}, {"latin"})
+            and Flag.ENGINES_DISAGREE in got.flags and got.confidence < LONE_GUESS)
 
 
 def _hand_mark(got: CellReading) -> CellReading:
@@ -97,12 +101,12 @@ def _hand_mark(got: CellReading) -> CellReading:
 def _stray_lines(lines: list[CellReading]) -> list[CellReading]:
     """Beside a cell's printed lines, a line read as one mark-like glyph (a tick, a pen's
     stroke read as V, I, ▲ or a dash), or as one Latin letter or digit the engines
-    disagreed on, none LONE_GUESS sure (_lone_guess), is a hand mark: dropped, the cell
+    disagreed on, none LONE_GUESS sure (_guessed), is a hand mark: dropped, the cell
     flagged. Any other read as a lone digit may be a number's last digit wrapped, or a
     stroke read as 1: kept, flagged."""
     if sum(bool(x.text) for x in lines) < 2:
         return lines
-    kept = [x for x in lines if not _mark_like(x.text) and _lone_guess(x) is x]
+    kept = [x for x in lines if not _mark_like(x.text) and not _guessed(x)]
     if not any(x.text for x in kept):
         return lines
     out = [x.unsure() if _lone_digit(x.text) else x for x in kept]
